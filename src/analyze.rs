@@ -1,0 +1,41 @@
+//! The pipeline in one place: ingest → model → rules → incidents → report.
+
+use crate::ingest::{self, IngestError, Input};
+use crate::model::TimeBasis;
+use crate::model::time::Time;
+use crate::report::{self, Report};
+use crate::rules::{self, Catalog, Ctx};
+
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// Only report on these namespaces (all when empty).
+    pub namespaces: Vec<String>,
+    /// Overrides the snapshot time (`--now`).
+    pub now: Option<Time>,
+}
+
+pub fn analyze(inputs: &[Input], options: &Options) -> Result<Report, IngestError> {
+    let ingested = ingest::load(inputs)?;
+    let model = ingested.model;
+    let (snapshot, basis) = snapshot_time(&model, options.now);
+    let catalog = Catalog::builtin();
+    let ctx = Ctx::build(&model, snapshot, catalog.compiled_patterns(), &options.namespaces);
+    let diagnoses = rules::run(&catalog.rules, &ctx);
+    Ok(report::build(&ctx, diagnoses, ingested.inputs, basis, model.warnings.clone()))
+}
+
+/// Report contract, "Time": bundle metadata, else the latest timestamp in
+/// the data, else `--now`; never the clock of the machine running podmortem.
+/// An explicit `--now` wins over both, as the user asked for it.
+fn snapshot_time(model: &crate::model::Model, flag: Option<Time>) -> (Option<Time>, Option<TimeBasis>) {
+    if let Some(now) = flag {
+        return (Some(now), Some(TimeBasis::Flag));
+    }
+    if let Some(t) = model.metadata_time {
+        return (Some(t), Some(TimeBasis::BundleMetadata));
+    }
+    if let Some(t) = model.latest_time {
+        return (Some(t), Some(TimeBasis::LatestTimestamp));
+    }
+    (None, None)
+}

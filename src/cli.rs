@@ -1,0 +1,206 @@
+//! Command line: `podmortem analyze | rules | explain`.
+
+use crate::analyze::{self, Options};
+use crate::ingest::Input;
+use crate::model::time::Time;
+use crate::render::{self, Format};
+use crate::report::{Report, Severity};
+use crate::rules::Catalog;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Exit codes, documented in `--help` and the README.
+pub mod exit {
+    /// Analysis done; nothing at or above `--fail-on`.
+    pub const OK: i32 = 0;
+    /// Findings at or above `--fail-on`.
+    pub const FINDINGS: i32 = 1;
+    /// Usage error, or no readable input at all.
+    pub const USAGE: i32 = 2;
+}
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  analysis done, nothing at or above --fail-on (the default, never, always gives 0)
+  1  findings at or above --fail-on
+  2  usage error, or no readable input at all
+
+Examples:
+  podmortem analyze support-bundle-2025-08-09T21_08_25/
+  kubectl get pods,events -A -o json | podmortem analyze -
+  podmortem analyze bundle/ --format html -o incident.html
+  podmortem analyze bundle/ --format json --fail-on critical
+  podmortem explain oom-killed";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "podmortem",
+    version,
+    about = "Offline postmortem analyzer for exported Kubernetes cluster state",
+    long_about = "podmortem reads what was saved during or after an incident — kubectl get -o json|yaml \
+output, event dumps, troubleshoot.sh support bundles — with no cluster and no network, finds \
+crash-looping containers and proves why, with the evidence (file and line) and the next command.",
+    after_help = AFTER_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyse exported cluster state and report crash loops and their causes.
+    #[command(after_help = AFTER_HELP)]
+    Analyze(AnalyzeArgs),
+    /// List every rule: id, cause, one line.
+    Rules,
+    /// Print a cause's or rule's documentation: what it detects, why it matters, evidence, fix.
+    Explain {
+        /// A cause id (`oom-killed`) or rule id.
+        cause: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct AnalyzeArgs {
+    /// Files or directories to read (a support bundle, kubectl -o json|yaml output), or - for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only report on this namespace (repeatable).
+    #[arg(long = "namespace", short = 'n', value_name = "NS")]
+    namespaces: Vec<String>,
+    /// Exit 1 when a finding has this severity or worse.
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    fail_on: FailOn,
+    /// Take this as the snapshot time (RFC 3339, e.g. 2025-08-10T02:08:25Z) instead of the time found in the data.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    now: Option<Time>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Critical,
+    Warning,
+    Never,
+}
+
+fn parse_time(text: &str) -> Result<Time, String> {
+    Time::parse(text).ok_or_else(|| format!("'{text}' is not an RFC 3339 time such as 2025-08-10T02:08:25Z"))
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Analyze(args) => run_analyze(args),
+        Command::Rules => run_rules(),
+        Command::Explain { cause } => run_explain(&cause),
+    }
+}
+
+fn run_analyze(args: AnalyzeArgs) -> i32 {
+    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
+    if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
+        eprintln!("podmortem: error: standard input (-) can be given only once");
+        return exit::USAGE;
+    }
+    let options = Options { namespaces: args.namespaces.clone(), now: args.now };
+    let report = match analyze::analyze(&inputs, &options) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("podmortem: error: {e}");
+            eprintln!("hint: give a support bundle directory, a kubectl -o json|yaml file, or - to read standard input");
+            return exit::USAGE;
+        }
+    };
+    if report.inputs.iter().all(|i| i.files_read == 0) {
+        eprintln!("podmortem: error: no readable input: no Kubernetes export or log was found in {}", args.paths.join(", "));
+        return exit::USAGE;
+    }
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = args.format == Format::Text && to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let rendered = match render::render(&report, args.format, color) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("podmortem: error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, rendered.as_bytes())
+            .map_err(|e| format!("cannot write the report to {}: {e}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(rendered.as_bytes()).and_then(|_| stdout.flush()).map_err(|e| format!("cannot write the report: {e}"))
+        }
+    };
+    if let Err(message) = written {
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        if !message.contains("Broken pipe") {
+            eprintln!("podmortem: error: {message}");
+            return exit::USAGE;
+        }
+    }
+    exit_code(&report, args.fail_on)
+}
+
+fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
+    let threshold = match fail_on {
+        FailOn::Never => return exit::OK,
+        FailOn::Critical => Severity::Critical,
+        FailOn::Warning => Severity::Warning,
+    };
+    if report.findings.iter().any(|f| f.severity <= threshold) { exit::FINDINGS } else { exit::OK }
+}
+
+fn run_rules() -> i32 {
+    let catalog = Catalog::builtin();
+    let mut out = String::new();
+    let detector = crate::rules::detector_info();
+    out.push_str(&format!("{:<24} {:<24} {}\n", "RULE", "CAUSE", "SUMMARY"));
+    out.push_str(&format!("{:<24} {:<24} {}\n", detector.id, "(symptom)", detector.summary));
+    let mut infos: Vec<_> = catalog.rules.iter().map(|r| r.info()).collect();
+    infos.sort_by(|a, b| a.id.cmp(&b.id));
+    for info in infos {
+        out.push_str(&format!("{:<24} {:<24} {}\n", info.id, info.cause, info.summary));
+    }
+    print!("{out}");
+    exit::OK
+}
+
+fn run_explain(name: &str) -> i32 {
+    let catalog = Catalog::builtin();
+    let detector = crate::rules::detector_info();
+    let info = if name == detector.id {
+        detector
+    } else {
+        match catalog.find(name) {
+            Some(rule) => rule.info().clone(),
+            None => {
+                let mut known: Vec<_> = catalog.rules.iter().map(|r| r.info().cause.clone()).collect();
+                known.sort();
+                known.dedup();
+                eprintln!("podmortem: error: no rule or cause named '{name}'");
+                eprintln!("known causes: {}", known.join(", "));
+                eprintln!("hint: `podmortem rules` lists every rule");
+                return exit::USAGE;
+            }
+        }
+    };
+    println!("# {} (cause: {})\n\n{}\n\n{}", info.id, if info.cause.is_empty() { "-" } else { &info.cause }, info.summary, info.doc);
+    exit::OK
+}

@@ -1,0 +1,580 @@
+//! Decoding one file's bytes into model objects.
+//!
+//! JSON lists are split into items by `jsonstream` and each item is parsed on
+//! its own into the lean `wire` structs, in parallel batches: one malformed
+//! item costs a warning, not the file, and no whole-document tree is built.
+//! YAML (single or multi-document) goes through `yaml`.
+
+use super::jsonstream::{ItemSplitter, Piece, RawItem};
+use super::wire;
+use super::yaml;
+use crate::model::source::{Origin, SourceId, Warning, WarningCode};
+use crate::model::time::Time;
+use crate::model::{
+    Container, ContainerKey, ContainerStatus, Event, LogFile, Model, Node, OwnerRef, Pod, State, Termination, Workload,
+};
+use rayon::prelude::*;
+use serde::Deserialize;
+
+/// Items parsed per parallel batch: big enough to amortise rayon's
+/// dispatch, small enough to keep memory flat on a 1 GB list.
+const BATCH: usize = 512;
+
+/// What one file contributed. Merged into the model in file order.
+#[derive(Default)]
+pub struct Partial {
+    pub pods: Vec<Pod>,
+    pub events: Vec<Event>,
+    pub nodes: Vec<Node>,
+    pub workloads: Vec<Workload>,
+    pub logs: Vec<(ContainerKey, bool, LogFile)>,
+    pub warnings: Vec<Warning>,
+    pub latest: Option<Time>,
+}
+
+impl Partial {
+    pub fn warn(&mut self, code: WarningCode, input: &str, file: &str, message: String) {
+        self.warnings.push(super::warning(code, input, file, message));
+    }
+
+    fn note_time(&mut self, t: Option<Time>) {
+        if let Some(t) = t {
+            if self.latest.is_none_or(|l| t > l) {
+                self.latest = Some(t);
+            }
+        }
+    }
+
+    pub fn merge_into(self, model: &mut Model) {
+        model.pods.extend(self.pods);
+        model.events.extend(self.events);
+        model.nodes.extend(self.nodes);
+        model.workloads.extend(self.workloads);
+        model.warnings.extend(self.warnings);
+        model.note_time(self.latest);
+        for (key, previous, file) in self.logs {
+            let entry = model.logs.entry(key).or_default();
+            if previous {
+                entry.previous = Some(file);
+            } else {
+                entry.current = Some(file);
+            }
+        }
+    }
+}
+
+/// Where an item sits, for messages and evidence.
+struct Place<'a> {
+    source: SourceId,
+    input: &'a str,
+    file: &'a str,
+}
+
+pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &mut Partial) {
+    let place = Place { source, input, file };
+    let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+    let Some(start) = text_start else {
+        out.warn(WarningCode::EmptyFile, input, file, "file is empty; nothing to read".into());
+        return;
+    };
+    match bytes[start] {
+        b'{' | b'[' => json_document(bytes, &place, out),
+        _ => match std::str::from_utf8(bytes) {
+            Ok(text) => yaml_document(text, &place, out),
+            Err(e) => out.warn(
+                WarningCode::UnknownFormat,
+                input,
+                file,
+                format!("not JSON, and not YAML either (invalid UTF-8 at byte {}); file skipped", e.valid_up_to()),
+            ),
+        },
+    }
+}
+
+fn json_document(bytes: &[u8], place: &Place, out: &mut Partial) {
+    let mut splitter = ItemSplitter::new(bytes);
+    loop {
+        let batch = match splitter.next_batch(BATCH) {
+            Ok(batch) => batch,
+            Err(e) => {
+                out.warn(
+                    WarningCode::InvalidJson,
+                    place.input,
+                    place.file,
+                    format!("not valid JSON at line {}, column {}: {}; objects before that point were read", e.line, e.column, e.message),
+                );
+                return;
+            }
+        };
+        if batch.is_empty() {
+            break;
+        }
+        let parsed: Vec<Partial> = batch.into_par_iter().map(|piece| json_piece(piece, place)).collect();
+        for p in parsed {
+            out.pods.extend(p.pods);
+            out.events.extend(p.events);
+            out.nodes.extend(p.nodes);
+            out.workloads.extend(p.workloads);
+            out.warnings.extend(p.warnings);
+            out.note_time(p.latest);
+        }
+    }
+    if let Some(line) = splitter.trailing_line() {
+        out.warn(
+            WarningCode::InvalidJson,
+            place.input,
+            place.file,
+            format!("text after the JSON document at line {line} was not read"),
+        );
+    }
+}
+
+fn json_piece(piece: Piece, place: &Place) -> Partial {
+    let mut out = Partial::default();
+    let (item, whole) = match piece {
+        Piece::Item(item) => (item, false),
+        Piece::Whole(item) => (item, true),
+    };
+    let kind = sniff_kind(&item.bytes).or_else(|| {
+        serde_json::from_slice::<Shape>(&item.bytes).ok().and_then(|shape| shape.kind())
+    });
+    let Some(kind) = kind else {
+        // Analyzer results, collector metadata and similar JSON carry no
+        // Kubernetes kind; only a list item without one is worth a warning.
+        if !whole {
+            out.warn(
+                WarningCode::InvalidItem,
+                place.input,
+                place.file,
+                format!("items[{}] at line {} is not a Kubernetes object (no kind, metadata or status); skipped", item.index, item.line),
+            );
+        }
+        return out;
+    };
+    let decode = |what: &str, e: serde_json::Error, item: &RawItem| -> String {
+        let line = item.line + e.line().saturating_sub(1) as u64;
+        let at = if whole { String::from("the document") } else { format!("items[{}]", item.index) };
+        format!("{at} ({what}) is malformed at line {line}, column {}: {}; skipped", e.column(), strip_position(&e.to_string()))
+    };
+    let origin = |item: &RawItem| Origin { source: place.source, line: Some(item.line), field_lines: Vec::new() };
+    match kind.as_str() {
+        "Pod" => match serde_json::from_slice::<wire::Pod>(&item.bytes) {
+            Ok(pod) => {
+                let mut origin = origin(&item);
+                if pod_is_interesting(&pod) {
+                    origin.field_lines = super::jsonstream::locate_fields(&item.bytes, item.line, 6)
+                        .into_iter()
+                        .filter(|(path, _)| path.starts_with("status.") || path.starts_with("spec."))
+                        .collect();
+                }
+                add_pod(pod, origin, &mut out)
+            }
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("Pod", e, &item)),
+        },
+        "Event" => match serde_json::from_slice::<wire::Event>(&item.bytes) {
+            Ok(ev) => add_event(ev, origin(&item), &mut out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("Event", e, &item)),
+        },
+        "Node" => match serde_json::from_slice::<wire::Node>(&item.bytes) {
+            Ok(node) => add_node(node, origin(&item), &mut out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("Node", e, &item)),
+        },
+        k if WORKLOAD_KINDS.contains(&k) => match serde_json::from_slice::<wire::Workload>(&item.bytes) {
+            Ok(w) => add_workload(k, w, origin(&item), &mut out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode(k, e, &item)),
+        },
+        _ => {}
+    }
+    out
+}
+
+fn strip_position(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
+}
+
+const WORKLOAD_KINDS: &[&str] = &["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"];
+
+/// kubectl writes `kind` near the top of every object; reading it from the
+/// first bytes avoids a second full parse of each item just to route it.
+/// Falls back (None) whenever the first bytes are not conclusive.
+fn sniff_kind(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(512)];
+    let (mut depth, mut in_string, mut escaped, mut key_start) = (0i32, false, false, None);
+    for (i, &b) in head.iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => {
+                    in_string = false;
+                    if depth == 1 && key_start.is_some_and(|k: usize| &head[k..i] == b"kind") {
+                        return string_after_colon(&head[i + 1..]);
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                key_start = Some(i + 1);
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+fn string_after_colon(rest: &[u8]) -> Option<String> {
+    let colon = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+    if rest[colon] != b':' {
+        return None;
+    }
+    let rest = &rest[colon + 1..];
+    let open = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+    if rest[open] != b'"' {
+        return None;
+    }
+    let rest = &rest[open + 1..];
+    let close = rest.iter().position(|b| *b == b'"' || *b == b'\\')?;
+    if rest[close] != b'"' {
+        return None;
+    }
+    std::str::from_utf8(&rest[..close]).ok().map(str::to_string)
+}
+
+/// Enough of an object to tell what it is when `kind` is missing (some
+/// dumps and the Insights archive drop it).
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Shape {
+    kind: Option<String>,
+    involved_object: Option<serde::de::IgnoredAny>,
+    regarding: Option<serde::de::IgnoredAny>,
+    spec: Option<ShapeSpec>,
+    status: Option<ShapeStatus>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ShapeSpec {
+    containers: Option<serde::de::IgnoredAny>,
+    template: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ShapeStatus {
+    container_statuses: Option<serde::de::IgnoredAny>,
+    node_info: Option<serde::de::IgnoredAny>,
+}
+
+impl Shape {
+    pub(crate) fn kind(&self) -> Option<String> {
+        if let Some(kind) = &self.kind {
+            return Some(kind.clone());
+        }
+        if self.involved_object.is_some() || self.regarding.is_some() {
+            return Some("Event".into());
+        }
+        let spec_containers = self.spec.as_ref().is_some_and(|s| s.containers.is_some());
+        let spec_template = self.spec.as_ref().is_some_and(|s| s.template.is_some());
+        let statuses = self.status.as_ref().is_some_and(|s| s.container_statuses.is_some());
+        if spec_containers || statuses {
+            return Some("Pod".into());
+        }
+        if self.status.as_ref().is_some_and(|s| s.node_info.is_some()) {
+            return Some("Node".into());
+        }
+        let _ = spec_template;
+        None
+    }
+}
+
+fn yaml_document(text: &str, place: &Place, out: &mut Partial) {
+    for doc in yaml::documents(text) {
+        match doc {
+            Err(e) => out.warn(WarningCode::InvalidYaml, place.input, place.file, e),
+            Ok(doc) => yaml_object(doc, place, out),
+        }
+    }
+}
+
+fn yaml_object(doc: yaml::Doc, place: &Place, out: &mut Partial) {
+    let serde_yaml::Value::Mapping(map) = &doc.value else {
+        // A YAML scalar or sequence at top level is not cluster state (plain
+        // text parses as a YAML string).
+        out.warn(
+            WarningCode::UnknownFormat,
+            place.input,
+            place.file,
+            format!("the document at line {} is not a Kubernetes object or list; skipped", doc.line),
+        );
+        return;
+    };
+    let kind = map.get("kind").and_then(|k| k.as_str());
+    if let Some(serde_yaml::Value::Sequence(items)) = map.get("items") {
+        if kind.is_none_or(|k| k.ends_with("List")) {
+            let lines = yaml::item_lines(doc.text, doc.line);
+            for (index, item) in items.iter().enumerate() {
+                let line = lines.get(index).copied().unwrap_or(doc.line);
+                yaml_item(item, line, Some(index), place, out);
+            }
+            return;
+        }
+    }
+    if map.get("items").is_some_and(|i| i.is_null()) && kind.is_some_and(|k| k.ends_with("List")) {
+        return;
+    }
+    yaml_item(&doc.value, doc.line, None, place, out);
+}
+
+fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: &Place, out: &mut Partial) {
+    let at = match index {
+        Some(i) => format!("items[{i}] at line {line}"),
+        None => format!("the document at line {line}"),
+    };
+    let shape: Shape = serde_yaml::from_value(value.clone()).unwrap_or_default();
+    let Some(kind) = shape.kind() else {
+        if index.is_some() {
+            out.warn(WarningCode::InvalidItem, place.input, place.file, format!("{at} is not a Kubernetes object (no kind, metadata or status); skipped"));
+        }
+        return;
+    };
+    let origin = Origin { source: place.source, line: Some(line), field_lines: Vec::new() };
+    let fail = |what: &str, e: serde_yaml::Error| format!("{at} ({what}) is malformed: {e}; skipped");
+    match kind.as_str() {
+        "Pod" => match serde_yaml::from_value::<wire::Pod>(value.clone()) {
+            Ok(p) => add_pod(p, origin, out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("Pod", e)),
+        },
+        "Event" => match serde_yaml::from_value::<wire::Event>(value.clone()) {
+            Ok(ev) => add_event(ev, origin, out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("Event", e)),
+        },
+        "Node" => match serde_yaml::from_value::<wire::Node>(value.clone()) {
+            Ok(n) => add_node(n, origin, out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("Node", e)),
+        },
+        k if WORKLOAD_KINDS.contains(&k) => match serde_yaml::from_value::<wire::Workload>(value.clone()) {
+            Ok(w) => add_workload(k, w, origin, out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail(k, e)),
+        },
+        _ => {}
+    }
+}
+
+/// Worth recording field lines for: anything that restarted or is not running.
+fn pod_is_interesting(pod: &wire::Pod) -> bool {
+    pod.status
+        .container_statuses
+        .iter()
+        .chain(&pod.status.init_container_statuses)
+        .any(|s| s.restart_count > 0 || s.state.waiting.is_some() || s.state.terminated.is_some())
+}
+
+fn state(s: wire::ContainerState) -> State {
+    if let Some(w) = s.waiting {
+        State::Waiting { reason: w.reason, message: w.message }
+    } else if let Some(t) = s.terminated {
+        State::Terminated(Termination {
+            exit_code: t.exit_code,
+            signal: t.signal,
+            reason: t.reason,
+            message: t.message,
+            started_at: t.started_at,
+            finished_at: t.finished_at,
+        })
+    } else if let Some(r) = s.running {
+        State::Running { started_at: r.started_at }
+    } else {
+        State::Unknown
+    }
+}
+
+fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
+    let wire::Pod { metadata, spec, status } = pod;
+    out.note_time(metadata.creation_timestamp);
+    out.note_time(status.start_time);
+    for c in &status.conditions {
+        out.note_time(c.last_transition_time);
+    }
+    let owner = controller_owner(&metadata.owner_references);
+    let ready = status.conditions.iter().find(|c| c.type_ == "Ready").map(|c| c.status == "True");
+    let mut containers = Vec::new();
+    let groups = [(true, spec.init_containers, status.init_container_statuses), (false, spec.containers, status.container_statuses)];
+    for (init, specs, mut statuses) in groups {
+        let mut indexed: Vec<(usize, wire::ContainerStatus)> = statuses.drain(..).enumerate().collect();
+        for (spec_index, c) in specs.into_iter().enumerate() {
+            let status = indexed.iter().position(|(_, s)| s.name == c.name).map(|at| indexed.remove(at)).map(|(index, s)| {
+                let state_now = state(s.state);
+                let last = state(s.last_state);
+                for st in [&state_now, &last] {
+                    match st {
+                        State::Running { started_at } => out.latest = max_time(out.latest, *started_at),
+                        State::Terminated(t) => {
+                            out.latest = max_time(out.latest, t.finished_at);
+                            out.latest = max_time(out.latest, t.started_at);
+                        }
+                        _ => {}
+                    }
+                }
+                ContainerStatus { index, ready: s.ready, restart_count: s.restart_count, image: s.image, state: state_now, last_state: last }
+            });
+            containers.push(Container {
+                name: c.name,
+                init,
+                spec_index,
+                image: c.image,
+                command: c.command,
+                args: c.args,
+                ports: c.ports,
+                limits: c.resources.limits,
+                requests: c.resources.requests,
+                env: c.env,
+                liveness: c.liveness_probe,
+                readiness: c.readiness_probe,
+                startup: c.startup_probe,
+                status,
+            });
+        }
+    }
+    out.pods.push(Pod {
+        namespace: metadata.namespace,
+        name: metadata.name,
+        uid: metadata.uid,
+        node: spec.node_name,
+        phase: status.phase,
+        reason: status.reason,
+        message: status.message,
+        restart_policy: spec.restart_policy,
+        created: metadata.creation_timestamp,
+        deleted: metadata.deletion_timestamp,
+        labels: metadata.labels,
+        owner,
+        ready,
+        conditions: status.conditions,
+        containers,
+        origin,
+    });
+}
+
+fn max_time(a: Option<Time>, b: Option<Time>) -> Option<Time> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn controller_owner(refs: &[wire::OwnerReference]) -> Option<OwnerRef> {
+    refs.iter()
+        .find(|r| r.controller == Some(true))
+        .or_else(|| refs.first())
+        .map(|r| OwnerRef { kind: r.kind.clone(), name: r.name.clone() })
+}
+
+fn add_event(ev: wire::Event, origin: Origin, out: &mut Partial) {
+    let object = ev.involved_object.or(ev.regarding).unwrap_or_default();
+    let series_count = ev.series.as_ref().and_then(|s| s.count);
+    let series_last = ev.series.as_ref().and_then(|s| s.last_observed_time);
+    let count = series_count.or(ev.count).or(ev.deprecated_count).unwrap_or(1).max(1);
+    let first_seen = ev.first_timestamp.or(ev.deprecated_first_timestamp).or(ev.event_time).or(ev.metadata.creation_timestamp);
+    let last_seen = series_last.or(ev.last_timestamp).or(ev.deprecated_last_timestamp).or(ev.event_time).or(first_seen);
+    out.note_time(last_seen);
+    let source = ev.source.or(ev.deprecated_source).unwrap_or_default();
+    let component = if source.component.is_empty() {
+        ev.reporting_controller.or(ev.reporting_component).unwrap_or_default()
+    } else {
+        source.component
+    };
+    let namespace = if object.namespace.is_empty() { ev.metadata.namespace } else { object.namespace };
+    out.events.push(Event {
+        namespace,
+        object_kind: object.kind,
+        object_name: object.name,
+        object_uid: object.uid,
+        field_path: object.field_path,
+        reason: ev.reason,
+        message: ev.message.or(ev.note).unwrap_or_default(),
+        type_: ev.type_,
+        count,
+        first_seen,
+        last_seen,
+        component,
+        host: source.host,
+        origin,
+    });
+}
+
+fn add_node(node: wire::Node, origin: Origin, out: &mut Partial) {
+    for c in &node.status.conditions {
+        out.note_time(c.last_heartbeat_time);
+    }
+    out.nodes.push(Node {
+        name: node.metadata.name,
+        conditions: node.status.conditions,
+        kubelet_version: node.status.node_info.kubelet_version,
+        architecture: node.status.node_info.architecture,
+        origin,
+    });
+}
+
+fn add_workload(kind: &str, w: wire::Workload, origin: Origin, out: &mut Partial) {
+    let ready = w.status.ready_replicas.or(w.status.number_ready);
+    let replicas = w.spec.replicas.or(w.status.desired_number_scheduled).or(w.status.replicas);
+    out.workloads.push(Workload {
+        kind: kind.to_string(),
+        namespace: w.metadata.namespace,
+        name: w.metadata.name,
+        owner: controller_owner(&w.metadata.owner_references),
+        replicas,
+        ready_replicas: ready,
+        origin,
+    });
+}
+
+/// troubleshoot.sh writes `<resource>-errors.json` when a collector failed:
+/// a JSON array of messages. Each becomes a warning, because a missing
+/// resource type changes what the analysis can prove.
+pub fn collector_errors(bytes: &[u8], input: &str, file: &str, out: &mut Partial) {
+    let resource = file.rsplit('/').next().unwrap_or(file).trim_end_matches("-errors.json").to_string();
+    match serde_json::from_slice::<Vec<String>>(bytes) {
+        Ok(messages) => {
+            for m in messages {
+                out.warn(WarningCode::CollectorError, input, file, format!("{resource} were not fully collected: {m}"));
+            }
+        }
+        Err(e) => out.warn(
+            WarningCode::InvalidJson,
+            input,
+            file,
+            format!("collector error list is not valid JSON at line {}, column {}: {}", e.line(), e.column(), strip_position(&e.to_string())),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_kind_from_the_first_bytes() {
+        assert_eq!(sniff_kind(br#"{ "kind": "Pod", "apiVersion": "v1" }"#).as_deref(), Some("Pod"));
+        assert_eq!(sniff_kind(br#"{"apiVersion":"v1","kind":"Event"}"#).as_deref(), Some("Event"));
+        // A nested kind (ownerReferences) must not be mistaken for the item's.
+        assert_eq!(sniff_kind(br#"{"metadata":{"ownerReferences":[{"kind":"ReplicaSet"}]}}"#), None);
+    }
+
+    #[test]
+    fn shape_recognises_objects_without_kind() {
+        let pod: Shape = serde_json::from_str(r#"{"metadata":{},"spec":{"containers":[]}}"#).expect("json");
+        assert_eq!(pod.kind().as_deref(), Some("Pod"));
+        let ev: Shape = serde_json::from_str(r#"{"involvedObject":{},"reason":"BackOff"}"#).expect("json");
+        assert_eq!(ev.kind().as_deref(), Some("Event"));
+        let other: Shape = serde_json::from_str(r#"{"name":"x","insight":{}}"#).expect("json");
+        assert_eq!(other.kind(), None);
+    }
+}

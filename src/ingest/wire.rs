@@ -1,0 +1,406 @@
+//! Lean serde mirrors of the Kubernetes objects podmortem reads.
+//!
+//! Only the fields rules need are declared; serde skips everything else
+//! (managedFields, volumes, tolerations...) without building a tree, which is
+//! what keeps a 1 GB PodList cheap to parse. Every field has a default so an
+//! export that omits one (kubectl drops empty fields, some dumps drop `kind`)
+//! still deserializes. The same structs read JSON and YAML.
+
+use crate::model::time::{Time, lenient};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ObjectMeta {
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    #[serde(deserialize_with = "lenient")]
+    pub creation_timestamp: Option<Time>,
+    #[serde(deserialize_with = "lenient")]
+    pub deletion_timestamp: Option<Time>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub owner_references: Vec<OwnerReference>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OwnerReference {
+    pub kind: String,
+    pub name: String,
+    pub controller: Option<bool>,
+}
+
+/// Kind and apiVersion alone: read first to route a document or list item.
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TypeMeta {
+    pub kind: Option<String>,
+    pub api_version: Option<String>,
+}
+
+// ---------------------------------------------------------------- Pod
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct Pod {
+    pub metadata: ObjectMeta,
+    pub spec: PodSpec,
+    pub status: PodStatus,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodSpec {
+    pub node_name: String,
+    pub restart_policy: String,
+    #[serde(deserialize_with = "null_as_default")]
+    pub containers: Vec<Container>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub init_containers: Vec<Container>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    #[serde(deserialize_with = "null_as_default")]
+    pub command: Vec<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub args: Vec<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub ports: Vec<ContainerPort>,
+    pub resources: Resources,
+    #[serde(deserialize_with = "null_as_default")]
+    pub env: Vec<EnvVar>,
+    pub liveness_probe: Option<Probe>,
+    pub readiness_probe: Option<Probe>,
+    pub startup_probe: Option<Probe>,
+    /// `Always` on an init container marks a native sidecar (1.28+).
+    pub restart_policy: Option<String>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerPort {
+    pub name: Option<String>,
+    pub container_port: i64,
+    pub protocol: Option<String>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct Resources {
+    #[serde(deserialize_with = "quantity_map")]
+    pub limits: BTreeMap<String, String>,
+    #[serde(deserialize_with = "quantity_map")]
+    pub requests: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EnvVar {
+    pub name: String,
+    pub value: Option<String>,
+    pub value_from: Option<EnvVarSource>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EnvVarSource {
+    pub secret_key_ref: Option<KeyRef>,
+    pub config_map_key_ref: Option<KeyRef>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct KeyRef {
+    pub name: String,
+    pub key: String,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Probe {
+    pub http_get: Option<HttpGetAction>,
+    pub tcp_socket: Option<PortAction>,
+    pub grpc: Option<PortAction>,
+    pub exec: Option<ExecAction>,
+    pub initial_delay_seconds: Option<i64>,
+    pub period_seconds: Option<i64>,
+    pub timeout_seconds: Option<i64>,
+    pub failure_threshold: Option<i64>,
+    pub success_threshold: Option<i64>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct HttpGetAction {
+    pub path: Option<String>,
+    pub port: Option<IntOrString>,
+    pub scheme: Option<String>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct PortAction {
+    pub port: Option<IntOrString>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct ExecAction {
+    #[serde(deserialize_with = "null_as_default")]
+    pub command: Vec<String>,
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum IntOrString {
+    Int(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for IntOrString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntOrString::Int(n) => write!(f, "{n}"),
+            IntOrString::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodStatus {
+    pub phase: String,
+    pub reason: String,
+    pub message: String,
+    #[serde(deserialize_with = "lenient")]
+    pub start_time: Option<Time>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub conditions: Vec<Condition>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub container_statuses: Vec<ContainerStatus>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub init_container_statuses: Vec<ContainerStatus>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+    #[serde(deserialize_with = "lenient")]
+    pub last_transition_time: Option<Time>,
+    #[serde(deserialize_with = "lenient")]
+    pub last_heartbeat_time: Option<Time>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerStatus {
+    pub name: String,
+    pub state: ContainerState,
+    pub last_state: ContainerState,
+    pub ready: bool,
+    pub restart_count: i64,
+    pub image: String,
+    pub started: Option<bool>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct ContainerState {
+    pub waiting: Option<StateWaiting>,
+    pub running: Option<StateRunning>,
+    pub terminated: Option<StateTerminated>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct StateWaiting {
+    pub reason: String,
+    pub message: String,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StateRunning {
+    #[serde(deserialize_with = "lenient")]
+    pub started_at: Option<Time>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StateTerminated {
+    pub exit_code: i64,
+    pub signal: Option<i64>,
+    pub reason: String,
+    pub message: String,
+    #[serde(deserialize_with = "lenient")]
+    pub started_at: Option<Time>,
+    #[serde(deserialize_with = "lenient")]
+    pub finished_at: Option<Time>,
+}
+
+// ---------------------------------------------------------------- Event
+
+/// Both event APIs in one struct: core/v1 (`involvedObject`, `count`,
+/// `firstTimestamp`...) and events.k8s.io/v1 (`regarding`, `note`, `series`,
+/// `deprecated*`). Normalised into `model::Event`.
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Event {
+    pub metadata: ObjectMeta,
+    pub involved_object: Option<ObjectReference>,
+    pub regarding: Option<ObjectReference>,
+    pub reason: String,
+    pub message: Option<String>,
+    pub note: Option<String>,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub count: Option<i64>,
+    pub deprecated_count: Option<i64>,
+    pub series: Option<EventSeries>,
+    #[serde(deserialize_with = "lenient")]
+    pub first_timestamp: Option<Time>,
+    #[serde(deserialize_with = "lenient")]
+    pub last_timestamp: Option<Time>,
+    #[serde(deserialize_with = "lenient")]
+    pub deprecated_first_timestamp: Option<Time>,
+    #[serde(deserialize_with = "lenient")]
+    pub deprecated_last_timestamp: Option<Time>,
+    #[serde(deserialize_with = "lenient")]
+    pub event_time: Option<Time>,
+    pub source: Option<EventSource>,
+    pub deprecated_source: Option<EventSource>,
+    pub reporting_component: Option<String>,
+    pub reporting_controller: Option<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ObjectReference {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+    pub field_path: String,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EventSeries {
+    pub count: Option<i64>,
+    #[serde(deserialize_with = "lenient")]
+    pub last_observed_time: Option<Time>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct EventSource {
+    pub component: String,
+    pub host: String,
+}
+
+// ---------------------------------------------------------------- Node
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct Node {
+    pub metadata: ObjectMeta,
+    pub status: NodeStatus,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NodeStatus {
+    #[serde(deserialize_with = "null_as_default")]
+    pub conditions: Vec<Condition>,
+    pub node_info: NodeInfo,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NodeInfo {
+    pub kubelet_version: String,
+    pub architecture: String,
+    pub container_runtime_version: String,
+}
+
+// ---------------------------------------------------------------- Workloads
+
+/// Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob: the owner
+/// chain and readiness counters are all the spine needs of them.
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct Workload {
+    pub metadata: ObjectMeta,
+    pub spec: WorkloadSpec,
+    pub status: WorkloadStatus,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct WorkloadSpec {
+    pub replicas: Option<i64>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WorkloadStatus {
+    pub replicas: Option<i64>,
+    pub ready_replicas: Option<i64>,
+    pub available_replicas: Option<i64>,
+    pub number_ready: Option<i64>,
+    pub desired_number_scheduled: Option<i64>,
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// `labels: null` and `containers: null` occur in real dumps; treat as empty.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Resource quantities are strings in JSON but YAML writes `cpu: 1` as a
+/// number; both mean the same quantity.
+fn quantity_map<'de, D>(deserializer: D) -> Result<BTreeMap<String, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Quantity {
+        Text(String),
+        Int(i64),
+        Float(f64),
+    }
+    let raw: Option<BTreeMap<String, Quantity>> = Option::deserialize(deserializer)?;
+    Ok(raw
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, q)| {
+            let text = match q {
+                Quantity::Text(t) => t,
+                Quantity::Int(n) => n.to_string(),
+                Quantity::Float(f) => f.to_string(),
+            };
+            (name, text)
+        })
+        .collect())
+}

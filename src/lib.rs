@@ -1,0 +1,11 @@
+//! podmortem: an offline postmortem analyzer for exported Kubernetes
+//! cluster state. See ARCHITECTURE.md for the map of the code.
+
+pub mod analyze;
+pub mod cli;
+pub mod ingest;
+pub mod logscan;
+pub mod model;
+pub mod render;
+pub mod report;
+pub mod rules;

@@ -1,0 +1,78 @@
+//! The default terminal summary: what is broken, why, and the next command,
+//! in one screen. Colour only when asked (TTY and no NO_COLOR, decided by
+//! the caller through anstream).
+
+use crate::report::{Report, Severity};
+use crate::rules::FindingState;
+use anstyle::{AnsiColor, Style};
+use std::fmt::Write;
+
+pub fn render(report: &Report, color: bool) -> String {
+    let paint = |style: Style, text: &str| -> String {
+        if color { format!("{style}{text}{style:#}") } else { text.to_string() }
+    };
+    let bold = Style::new().bold();
+    let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+    let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
+    let dim = Style::new().dimmed();
+    let mut out = String::new();
+    let s = &report.summary;
+    let snapshot = report
+        .snapshot_time
+        .map(|t| format!("snapshot {t}"))
+        .unwrap_or_else(|| "snapshot time unknown (pass --now)".into());
+    let _ = writeln!(
+        out,
+        "{} {} finding(s): {} critical, {} warning, {} info — {snapshot}",
+        paint(bold, "podmortem"),
+        s.findings,
+        s.critical,
+        s.warning,
+        s.info
+    );
+    if let Some(since) = s.active_since {
+        let _ = writeln!(out, "{} workload(s) affected now; failing since at or before {since}", s.workloads_affected);
+    }
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "\nNo crash-looping or blocked containers found.");
+    }
+    for f in &report.findings {
+        let tag = match f.severity {
+            Severity::Critical => paint(red, "CRITICAL"),
+            Severity::Warning => paint(yellow, "WARNING "),
+            Severity::Info => paint(dim, "INFO    "),
+        };
+        let state = match f.state {
+            FindingState::Active => "active",
+            FindingState::Recovered => "recovered",
+            FindingState::NotCrashLoop => "not a crash loop",
+        };
+        let _ = writeln!(out, "\n{tag} {} [{}, {state}]", paint(bold, &f.title), f.cause);
+        let pods = if f.pods.len() > 1 { format!(" (+{} more pods)", f.pods.len() - 1) } else { String::new() };
+        let exit = f.last_exit_code.map(|c| format!(", last exit {c}")).unwrap_or_default();
+        let _ = writeln!(out, "  pod {}/{}{pods}, {} restarts{exit}", f.subject.namespace, f.subject.name, f.restarts);
+        for e in f.evidence.iter().take(3) {
+            let at = match e.line {
+                Some(line) => format!("{}:{line}", e.source),
+                None => e.source.clone(),
+            };
+            let text: String = e.text.chars().take(160).collect();
+            let _ = writeln!(out, "  {} {text}", paint(dim, &format!("{at}:")));
+        }
+        if let Some(next) = f.remediation.iter().find(|r| r.command.is_some() && !r.mutates) {
+            if let Some(cmd) = &next.command {
+                let _ = writeln!(out, "  next: {cmd}");
+            }
+        }
+    }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out, "\n{} input warning(s):", report.warnings.len());
+        for w in report.warnings.iter().take(10) {
+            let _ = writeln!(out, "  {} {}: {}", paint(yellow, &w.code.to_string()), w.source, w.message);
+        }
+        if report.warnings.len() > 10 {
+            let _ = writeln!(out, "  ... and {} more (see --format markdown or json)", report.warnings.len() - 10);
+        }
+    }
+    out
+}

@@ -1,0 +1,286 @@
+//! Incidents and the report: diagnoses grouped into findings, ranked, with
+//! `state` and `severity` as the report contract defines them.
+//!
+//! This is the JSON contract (`schema/report-v1.schema.json`): every struct
+//! here serialises to the documented fields, and renderers read the same
+//! struct, so the Markdown, HTML and JSON reports never disagree.
+
+use crate::ingest::InputSummary;
+use crate::model::TimeBasis;
+use crate::model::source::Warning;
+use crate::model::time::Time;
+use crate::rules::{Ctx, Diagnosis, Evidence, FindingState, Remediation, Strength};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const SCHEMA: &str = "podmortem/report/v1";
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub generator: Generator,
+    pub snapshot_time: Option<Time>,
+    pub snapshot_time_basis: Option<TimeBasis>,
+    pub inputs: Vec<InputSummary>,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub incidents: Vec<Incident>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Generator {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct Summary {
+    pub findings: usize,
+    pub critical: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub incidents: usize,
+    pub redactions: usize,
+    /// Workloads with at least one active finding.
+    pub workloads_affected: usize,
+    /// Earliest `first_seen` of an active finding: the outage started at or before this.
+    pub active_since: Option<Time>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct Subject {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct WorkloadRef {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct Finding {
+    pub id: String,
+    pub fingerprint: String,
+    pub cause: String,
+    pub rule: String,
+    pub severity: Severity,
+    pub state: FindingState,
+    pub title: String,
+    /// What the evidence shows, in one paragraph.
+    pub explanation: String,
+    /// `proven`, `generic` (inferred from generic evidence) or `fallback`.
+    pub strength: Strength,
+    pub subject: Subject,
+    pub workload: WorkloadRef,
+    pub image: String,
+    pub restarts: i64,
+    pub last_exit_code: Option<i64>,
+    /// At or before: events are kept about an hour, so the true start may be earlier.
+    pub first_seen: Option<Time>,
+    pub last_seen: Option<Time>,
+    /// Every pod of the workload with this finding (the subject is one of them).
+    pub pods: Vec<String>,
+    /// Ready pods of the workload at snapshot time.
+    pub ready_replicas: usize,
+    /// Which log the log evidence came from: `previous` or `current`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<crate::rules::LogWhich>,
+    pub evidence: Vec<Evidence>,
+    pub remediation: Vec<Remediation>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct Incident {
+    pub id: String,
+    pub root: String,
+    pub findings: Vec<String>,
+    pub title: String,
+    pub reason: String,
+    pub state: FindingState,
+    pub severity: Severity,
+    pub start: Option<Time>,
+}
+
+pub fn build(
+    ctx: &Ctx,
+    diagnoses: Vec<Diagnosis>,
+    inputs: Vec<InputSummary>,
+    basis: Option<TimeBasis>,
+    warnings: Vec<Warning>,
+) -> Report {
+    let mut grouped: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for d in diagnoses {
+        let finding = finding(ctx, d);
+        grouped.entry(finding.fingerprint.clone()).or_default().push(finding);
+    }
+    let mut findings: Vec<Finding> = grouped.into_values().filter_map(merge_replicas).collect();
+    findings.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+    for (i, f) in findings.iter_mut().enumerate() {
+        f.id = format!("f-{:04}", i + 1);
+    }
+    let incidents: Vec<Incident> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Incident {
+            id: format!("i-{:02}", i + 1),
+            root: f.id.clone(),
+            findings: vec![f.id.clone()],
+            title: f.title.clone(),
+            reason: "A single finding; no other finding was linked to it.".into(),
+            state: f.state,
+            severity: f.severity,
+            start: f.first_seen,
+        })
+        .collect();
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let active: Vec<&Finding> = findings.iter().filter(|f| f.state == FindingState::Active).collect();
+    let mut workloads: Vec<(&str, &str, &str)> =
+        active.iter().map(|f| (f.workload.kind.as_str(), f.workload.namespace.as_str(), f.workload.name.as_str())).collect();
+    workloads.sort();
+    workloads.dedup();
+    let summary = Summary {
+        findings: findings.len(),
+        critical: count(Severity::Critical),
+        warning: count(Severity::Warning),
+        info: count(Severity::Info),
+        incidents: incidents.len(),
+        redactions: 0,
+        workloads_affected: workloads.len(),
+        active_since: active.iter().filter_map(|f| f.first_seen).min(),
+    };
+    Report {
+        schema: SCHEMA,
+        generator: Generator { name: "podmortem", version: env!("CARGO_PKG_VERSION") },
+        snapshot_time: ctx.snapshot,
+        snapshot_time_basis: basis,
+        inputs,
+        summary,
+        findings,
+        incidents,
+        warnings,
+    }
+}
+
+fn order_key(f: &Finding) -> impl Ord + '_ {
+    (
+        f.severity,
+        f.state,
+        std::cmp::Reverse(f.strength),
+        f.workload.namespace.as_str(),
+        f.workload.name.as_str(),
+        f.subject.container.as_deref().unwrap_or(""),
+        f.cause.as_str(),
+    )
+}
+
+fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
+    let s = &ctx.subjects[d.subject];
+    let ready = ctx.ready_replicas(s);
+    let severity = match s.state {
+        FindingState::NotCrashLoop => Severity::Warning,
+        FindingState::Recovered => Severity::Info,
+        FindingState::Active if ready == 0 => Severity::Critical,
+        FindingState::Active => Severity::Warning,
+    };
+    let termination = s.last_termination();
+    let events: Vec<_> = ctx
+        .events_for(s)
+        .filter(|e| matches!(e.reason.as_str(), "BackOff" | "Failed" | "Unhealthy" | "Killing" | "OOMKilling"))
+        .collect();
+    let evidence_times = d.evidence.iter().filter_map(|e| e.time);
+    let first_seen = events
+        .iter()
+        .filter_map(|e| e.first_seen)
+        .chain(termination.and_then(|t| t.started_at.or(t.finished_at)))
+        .chain(evidence_times.clone())
+        .min();
+    let last_seen = events
+        .iter()
+        .filter_map(|e| e.last_seen)
+        .chain(termination.and_then(|t| t.finished_at))
+        .chain(evidence_times)
+        .max();
+    let fingerprint = format!(
+        "{}/{}/{}/{}/{}",
+        d.cause, s.pod.namespace, s.workload.kind, s.workload.name, s.container.name
+    );
+    Finding {
+        id: String::new(),
+        fingerprint,
+        cause: d.cause,
+        rule: d.rule,
+        severity,
+        state: s.state,
+        title: d.title,
+        explanation: d.explanation,
+        strength: d.strength,
+        subject: Subject {
+            kind: "Pod".into(),
+            namespace: s.pod.namespace.clone(),
+            name: s.pod.name.clone(),
+            container: Some(s.container.name.clone()),
+            node: (!s.pod.node.is_empty()).then(|| s.pod.node.clone()),
+        },
+        workload: WorkloadRef { kind: s.workload.kind.clone(), namespace: s.pod.namespace.clone(), name: s.workload.name.clone() },
+        image: s.container.image.clone(),
+        restarts: s.status.restart_count,
+        last_exit_code: termination.map(|t| t.exit_code),
+        first_seen,
+        last_seen,
+        pods: vec![s.pod.name.clone()],
+        ready_replicas: ready,
+        log: ctx.crash_log(d.subject).filter(|_| d.evidence.iter().any(|e| e.kind == crate::rules::EvidenceKind::Log)).map(|l| l.which),
+        evidence: d.evidence,
+        remediation: d.remediation,
+    }
+}
+
+/// Replicas of one workload failing the same way are one finding: the
+/// worst replica represents them and the others are listed in `pods`.
+fn merge_replicas(mut group: Vec<Finding>) -> Option<Finding> {
+    group.sort_by(|a, b| {
+        (a.severity, a.state, std::cmp::Reverse(a.restarts), &a.subject.name).cmp(&(
+            b.severity,
+            b.state,
+            std::cmp::Reverse(b.restarts),
+            &b.subject.name,
+        ))
+    });
+    let mut pods: Vec<String> = group.iter().map(|f| f.subject.name.clone()).collect();
+    pods.sort();
+    pods.dedup();
+    let first_seen = group.iter().filter_map(|f| f.first_seen).min();
+    let last_seen = group.iter().filter_map(|f| f.last_seen).max();
+    let mut lead = group.into_iter().next()?;
+    lead.pods = pods;
+    lead.first_seen = first_seen;
+    lead.last_seen = last_seen;
+    Some(lead)
+}

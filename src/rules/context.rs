@@ -1,0 +1,166 @@
+//! What rules read: the model, the snapshot time, the subjects, and the
+//! crashed instance's log of each crash-looping subject, scanned once.
+
+use super::symptoms::{self, Subject, SubjectKind};
+use super::{Evidence, EvidenceKind};
+use crate::logscan::{self, LogDigest, LogLine, LogPatterns};
+use crate::model::time::Time;
+use crate::model::{ContainerKey, Event, LogFile, LogLocation, Model, OwnerRef, Pod, State};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Which log of a container was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogWhich {
+    /// `--previous`: the instance that crashed.
+    Previous,
+    /// The current instance; for a container waiting in CrashLoopBackOff
+    /// this is still the run that crashed.
+    Current,
+}
+
+pub struct CrashLog {
+    pub file: LogFile,
+    pub which: LogWhich,
+    pub digest: LogDigest,
+}
+
+pub struct Ctx<'m> {
+    pub model: &'m Model,
+    pub snapshot: Option<Time>,
+    pub subjects: Vec<Subject<'m>>,
+    /// Parallel to `subjects`: the scanned crash log, when one was found.
+    pub crash_logs: Vec<Option<CrashLog>>,
+    /// Why a crash-looping subject has no log, parallel to `subjects`.
+    pub log_gaps: Vec<Option<String>>,
+    pub patterns: LogPatterns,
+    /// Pods per top-level workload that are Ready, for severity.
+    ready: BTreeMap<(String, OwnerRef), usize>,
+}
+
+/// Logs smaller than this are collector placeholders (troubleshoot writes
+/// 1–2 byte `-previous.log` files for pods that never ran).
+const PLACEHOLDER_LOG_BYTES: u64 = 3;
+
+impl<'m> Ctx<'m> {
+    pub fn build(model: &'m Model, snapshot: Option<Time>, patterns: LogPatterns, namespaces: &[String]) -> Ctx<'m> {
+        let mut subjects = Vec::new();
+        let mut ready: BTreeMap<(String, OwnerRef), usize> = BTreeMap::new();
+        for pod in &model.pods {
+            let workload = model.top_owner(pod);
+            let entry = ready.entry((pod.namespace.clone(), workload.clone())).or_default();
+            if pod.ready == Some(true) && pod.deleted.is_none() {
+                *entry += 1;
+            }
+            if !namespaces.is_empty() && !namespaces.iter().any(|n| n == &pod.namespace) {
+                continue;
+            }
+            symptoms::detect(pod, &workload, snapshot, &mut subjects);
+        }
+        let scanned: Vec<(Option<CrashLog>, Option<String>)> =
+            subjects.par_iter().map(|s| read_crash_log(model, s, &patterns)).collect();
+        let (crash_logs, log_gaps) = scanned.into_iter().unzip();
+        Ctx { model, snapshot, subjects, crash_logs, log_gaps, patterns, ready }
+    }
+
+    pub fn crash_log(&self, subject: usize) -> Option<&CrashLog> {
+        self.crash_logs.get(subject).and_then(Option::as_ref)
+    }
+
+    /// Ready pods of the subject's workload (including other replicas).
+    pub fn ready_replicas(&self, subject: &Subject) -> usize {
+        self.ready.get(&(subject.pod.namespace.clone(), subject.workload.clone())).copied().unwrap_or(0)
+    }
+
+    pub fn events_for<'a>(&'a self, subject: &'a Subject) -> impl Iterator<Item = &'a Event> + 'a {
+        self.model
+            .events_for_pod(subject.pod)
+            .filter(move |e| e.container().is_none_or(|c| c == subject.container.name))
+    }
+
+    /// Evidence pointing at a field of the subject's pod.
+    pub fn status_evidence(&self, pod: &Pod, kind: EvidenceKind, path: String, text: String, time: Option<Time>) -> Evidence {
+        let source = self.model.sources.get(pod.origin.source);
+        Evidence {
+            kind,
+            input: source.input.clone(),
+            source: source.path.clone(),
+            line: pod.origin.line_of(&path),
+            path: Some(path),
+            text,
+            time,
+        }
+    }
+
+    pub fn event_evidence(&self, event: &Event) -> Evidence {
+        let source = self.model.sources.get(event.origin.source);
+        let count = if event.count > 1 { format!(" (x{})", event.count) } else { String::new() };
+        Evidence {
+            kind: EvidenceKind::Event,
+            input: source.input.clone(),
+            source: source.path.clone(),
+            line: event.origin.line,
+            path: None,
+            text: format!("{} {}{}: {}", event.type_, event.reason, count, event.message),
+            time: event.last_seen,
+        }
+    }
+
+    pub fn log_evidence(&self, log: &CrashLog, line: &LogLine) -> Evidence {
+        let source = self.model.sources.get(log.file.source);
+        let (stamp, _) = logscan::split_timestamp(&line.text);
+        Evidence {
+            kind: EvidenceKind::Log,
+            input: source.input.clone(),
+            source: source.path.clone(),
+            line: Some(line.number),
+            path: None,
+            text: line.text.clone(),
+            time: stamp.and_then(Time::parse),
+        }
+    }
+}
+
+/// Picks and scans the log of the instance that crashed. Returns the reason
+/// when there is none, because "no log" is itself something to explain.
+fn read_crash_log(model: &Model, subject: &Subject, patterns: &LogPatterns) -> (Option<CrashLog>, Option<String>) {
+    if subject.kind != SubjectKind::CrashLoop {
+        return (None, None);
+    }
+    let key = ContainerKey {
+        namespace: subject.pod.namespace.clone(),
+        pod: subject.pod.name.clone(),
+        container: subject.container.name.clone(),
+    };
+    let Some(logs) = model.logs.get(&key) else {
+        return (None, Some("no log of this container was collected".into()));
+    };
+    let running_now = matches!(subject.status.state, State::Running { .. });
+    let usable = |f: &Option<LogFile>| f.as_ref().filter(|f| f.size >= PLACEHOLDER_LOG_BYTES).cloned();
+    let choice = match (usable(&logs.previous), usable(&logs.current)) {
+        (Some(prev), _) => Some((prev, LogWhich::Previous)),
+        // The current log of a container that is not running is the run that crashed.
+        (None, Some(cur)) if !running_now => Some((cur, LogWhich::Current)),
+        (None, Some(cur)) => Some((cur, LogWhich::Current)),
+        (None, None) => None,
+    };
+    let Some((file, which)) = choice else {
+        let why = if logs.previous.is_some() || logs.current.is_some() {
+            "the collected log files are empty: the process may have died before writing anything"
+        } else {
+            "no log of this container was collected"
+        };
+        return (None, Some(why.into()));
+    };
+    let digest = match &file.location {
+        LogLocation::File(path) => match std::fs::File::open(path) {
+            Ok(f) => logscan::scan(std::io::BufReader::with_capacity(256 * 1024, f), patterns),
+            Err(e) => Err(e),
+        },
+    };
+    match digest {
+        Ok(digest) => (Some(CrashLog { file, which, digest }), None),
+        Err(e) => (None, Some(format!("the log could not be read: {e}"))),
+    }
+}

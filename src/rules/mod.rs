@@ -1,0 +1,198 @@
+//! Rules: from the model to diagnoses.
+//!
+//! The engine works in three steps:
+//! 1. `symptoms` finds the containers with a problem (crash-looping, or
+//!    blocked before they could run) and decides their `state`;
+//! 2. the log of each crash-looping container's crashed instance is scanned
+//!    once, in parallel, with every log pattern of every rule in one pass;
+//! 3. every rule looks at every subject, in parallel (rayon), and proposes
+//!    diagnoses; `rank` keeps the most specific proven cause per subject.
+//!
+//! Two kinds of rules share one trait: rules that reason (exit codes,
+//! limits, the decisive log line) are Rust files in this folder; signature
+//! rules (patterns over logs, messages and states plus conditions) are data,
+//! YAML files in `rules/signatures/` embedded in the binary.
+
+pub mod app_error;
+pub mod context;
+pub mod doc;
+pub mod oom_killed;
+pub mod signature;
+pub mod symptoms;
+pub mod unknown_crash;
+
+use crate::model::time::Time;
+pub use context::{CrashLog, Ctx, LogWhich};
+use rayon::prelude::*;
+use serde::Serialize;
+pub use symptoms::{FindingState, Subject, SubjectKind};
+
+/// How strongly a diagnosis is proven. Ranking keeps the strongest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strength {
+    /// Nothing proven: the fallback that says what to collect next.
+    Fallback,
+    /// Inferred from generic evidence (an exit code, an error-level line).
+    Generic,
+    /// A specific signature or status field proves it.
+    Proven,
+}
+
+/// Static description of a rule, shown by `podmortem rules` / `explain`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub cause: String,
+    pub summary: String,
+    /// Markdown: What it detects / Why it matters / Evidence / Fix / References.
+    pub doc: String,
+    pub origin: RuleOrigin,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleOrigin {
+    /// A Rust rule that reasons over the model.
+    Builtin,
+    /// A signature rule embedded as YAML.
+    BuiltinSignature,
+}
+
+pub trait Rule: Send + Sync {
+    fn info(&self) -> &RuleInfo;
+    /// Diagnoses for subject `subject` (an index into `ctx.subjects`).
+    /// Most rules return zero or one.
+    fn diagnose(&self, subject: usize, ctx: &Ctx) -> Vec<Diagnosis>;
+}
+
+/// One piece of evidence (report contract: `evidence[]`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Evidence {
+    pub kind: EvidenceKind,
+    pub input: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Time>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceKind {
+    Status,
+    Event,
+    Log,
+    Spec,
+    Describe,
+    Pipeline,
+    Metric,
+    Alert,
+}
+
+/// A next step (report contract: `remediation[]`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Remediation {
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    pub mutates: bool,
+}
+
+/// A rule's conclusion about one subject.
+#[derive(Debug, Clone)]
+pub struct Diagnosis {
+    pub rule: String,
+    pub cause: String,
+    pub strength: Strength,
+    pub title: String,
+    /// One paragraph: what the evidence shows, in the words of the rule.
+    pub explanation: String,
+    pub evidence: Vec<Evidence>,
+    pub remediation: Vec<Remediation>,
+    /// Index of the subject in `Ctx::subjects`.
+    pub subject: usize,
+}
+
+/// The rules of one run and the log patterns they share.
+pub struct Catalog {
+    pub rules: Vec<Box<dyn Rule>>,
+    /// Every signature rule's log patterns, in rule order: scanned in one pass.
+    pub log_patterns: Vec<String>,
+}
+
+impl Catalog {
+    /// Every built-in rule, in a fixed order (the order only breaks ties).
+    pub fn builtin() -> Catalog {
+        let mut rules: Vec<Box<dyn Rule>> = vec![
+            Box::new(oom_killed::OomKilled::new()),
+            Box::new(app_error::AppError::new()),
+            Box::new(unknown_crash::UnknownCrash::new()),
+        ];
+        let mut log_patterns = Vec::new();
+        for sig in signature::builtin(0) {
+            log_patterns.extend(sig.log_patterns().iter().cloned());
+            rules.push(Box::new(sig));
+        }
+        Catalog { rules, log_patterns }
+    }
+
+    pub fn compiled_patterns(&self) -> crate::logscan::LogPatterns {
+        let refs: Vec<&str> = self.log_patterns.iter().map(String::as_str).collect();
+        // Patterns were each compiled when their rule was loaded, so the set compiles too.
+        crate::logscan::LogPatterns::new(&refs).unwrap_or_else(|_| crate::logscan::LogPatterns::empty())
+    }
+
+    pub fn find(&self, id_or_cause: &str) -> Option<&dyn Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.info().id == id_or_cause)
+            .or_else(|| self.rules.iter().find(|r| r.info().cause == id_or_cause))
+            .map(|r| r.as_ref())
+    }
+}
+
+/// Documentation of the symptom detector, which is not a cause rule.
+pub fn detector_info() -> RuleInfo {
+    symptoms::info()
+}
+
+/// Runs every rule over every subject and keeps, per subject, the
+/// diagnoses worth reporting. Output order is fixed: subject order, then
+/// strength, then rule order — whatever the thread count.
+pub fn run(rules: &[Box<dyn Rule>], ctx: &Ctx) -> Vec<Diagnosis> {
+    let per_subject: Vec<Vec<Diagnosis>> = (0..ctx.subjects.len())
+        .into_par_iter()
+        .map(|i| {
+            let found: Vec<Diagnosis> = rules.iter().flat_map(|rule| rule.diagnose(i, ctx)).collect();
+            rank(found)
+        })
+        .collect();
+    per_subject.into_iter().flatten().collect()
+}
+
+/// Keeps the strongest diagnoses of one subject. Several proven causes may
+/// stand together (an OOM kill and a dependency failure in the same run);
+/// a generic or fallback cause is dropped once anything stronger exists, so
+/// an exit-code guess is never repeated beside the proof.
+fn rank(mut found: Vec<Diagnosis>) -> Vec<Diagnosis> {
+    let Some(best) = found.iter().map(|d| d.strength).max() else {
+        return found;
+    };
+    found.retain(|d| d.strength == best);
+    // `app-error` says "the application failed"; a specific cause proven at
+    // the same strength (a dependency, an OOM kill) already says why.
+    if found.iter().any(|d| !UMBRELLA_CAUSES.contains(&d.cause.as_str())) {
+        found.retain(|d| !UMBRELLA_CAUSES.contains(&d.cause.as_str()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    found.retain(|d| seen.insert(d.cause.clone()));
+    found
+}
+
+/// Causes that only restate that something failed; dropped beside a specific one.
+const UMBRELLA_CAUSES: &[&str] = &["app-error", "unknown-crash"];

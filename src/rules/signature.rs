@@ -1,0 +1,343 @@
+//! Signature rules: a cause proven by patterns, written as data.
+//!
+//! A signature rule is a YAML document (see `rules/signatures/*.yaml`, which
+//! are embedded in the binary and double as examples for user rule packs).
+//! It fires on a subject when at least one `match` item holds and every
+//! `require` gate holds; each item that holds becomes a piece of evidence.
+//! Log patterns of all rules are compiled into one `LogPatterns` so every log
+//! is scanned once, whatever the number of rules.
+
+use super::{Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, RuleOrigin, Strength, SubjectKind};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The built-in signature rules, in a fixed order.
+const BUILTIN: &[(&str, &str)] = &[
+    ("command-not-found.yaml", include_str!("signatures/command-not-found.yaml")),
+    ("dependency-unreachable.yaml", include_str!("signatures/dependency-unreachable.yaml")),
+    ("image-pull.yaml", include_str!("signatures/image-pull.yaml")),
+];
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureSpec {
+    pub id: String,
+    pub cause: String,
+    pub summary: String,
+    /// Which subjects the rule looks at.
+    #[serde(default)]
+    pub subjects: SubjectFilter,
+    #[serde(default = "proven")]
+    pub strength: Strength,
+    #[serde(rename = "match")]
+    pub match_: MatchSpec,
+    #[serde(default)]
+    pub require: RequireSpec,
+    /// minijinja template; variables: namespace, pod, container, workload,
+    /// workload_kind, workload_ref, image, exit_code, restarts, reason, match.
+    pub title: String,
+    pub explanation: String,
+    #[serde(default)]
+    pub remediation: Vec<RemediationSpec>,
+    /// Markdown: What it detects / Why it matters / Evidence / Fix / References.
+    pub doc: String,
+}
+
+fn proven() -> Strength {
+    Strength::Proven
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubjectFilter {
+    #[default]
+    CrashLoop,
+    Blocked,
+    Any,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatchSpec {
+    pub exit_codes: Vec<i64>,
+    pub termination_reasons: Vec<String>,
+    pub waiting_reasons: Vec<String>,
+    /// Regexes over the termination and waiting messages and the pod's event messages.
+    pub messages: Vec<String>,
+    /// Regexes over the crashed instance's log.
+    pub logs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RequireSpec {
+    /// The last exit code must not be one of these.
+    pub exit_codes_not: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemediationSpec {
+    pub description: String,
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default)]
+    pub mutates: bool,
+}
+
+pub struct SignatureRule {
+    spec: SignatureSpec,
+    info: RuleInfo,
+    messages: Vec<Regex>,
+    /// Index of this rule's first pattern in the shared `LogPatterns`.
+    log_offset: usize,
+    templates: minijinja::Environment<'static>,
+}
+
+/// A rule file that cannot be used, with where and why.
+#[derive(Debug, thiserror::Error)]
+pub enum SignatureError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+impl SignatureRule {
+    /// Parses and compiles one rule. `log_offset` is where its log patterns
+    /// start in the shared pattern list.
+    pub fn parse(file: &str, text: &str, log_offset: usize) -> Result<SignatureRule, SignatureError> {
+        let invalid = |message: String| SignatureError::Invalid { file: file.to_string(), message };
+        let spec: SignatureSpec = serde_yaml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let messages = spec
+            .match_
+            .messages
+            .iter()
+            .map(|p| Regex::new(p).map_err(|e| invalid(format!("match.messages: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        for p in &spec.match_.logs {
+            Regex::new(p).map_err(|e| invalid(format!("match.logs: {e}")))?;
+        }
+        let mut templates = minijinja::Environment::new();
+        templates.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        let mut add = |name: String, source: &str| {
+            templates.add_template_owned(name.clone(), source.to_string()).map_err(|e| invalid(format!("{name}: {e}")))
+        };
+        add("title".into(), &spec.title)?;
+        add("explanation".into(), &spec.explanation)?;
+        for (i, r) in spec.remediation.iter().enumerate() {
+            add(format!("remediation[{i}].description"), &r.description)?;
+            if let Some(c) = &r.command {
+                add(format!("remediation[{i}].command"), c)?;
+            }
+        }
+        let info = RuleInfo {
+            id: spec.id.clone(),
+            cause: spec.cause.clone(),
+            summary: spec.summary.clone(),
+            doc: spec.doc.trim().to_string(),
+            origin: RuleOrigin::BuiltinSignature,
+        };
+        Ok(SignatureRule { spec, info, messages, log_offset, templates })
+    }
+
+    pub fn log_patterns(&self) -> &[String] {
+        &self.spec.match_.logs
+    }
+
+    pub fn source_yaml(&self) -> String {
+        serde_yaml::to_string(&self.spec).unwrap_or_default()
+    }
+
+    fn render(&self, name: &str, vars: &minijinja::Value) -> String {
+        self.templates
+            .get_template(name)
+            .and_then(|t| t.render(vars))
+            .unwrap_or_else(|e| format!("(template {name} failed: {e})"))
+    }
+}
+
+/// The built-in signature rules; log pattern offsets start at `log_offset`.
+pub fn builtin(log_offset: usize) -> Vec<SignatureRule> {
+    let mut offset = log_offset;
+    let mut rules = Vec::new();
+    for (file, text) in BUILTIN {
+        // Built-in rules are tested (tests::builtin_rules_compile); a broken
+        // one is a build defect, reported rather than panicking.
+        match SignatureRule::parse(file, text, offset) {
+            Ok(rule) => {
+                offset += rule.log_patterns().len();
+                rules.push(rule);
+            }
+            Err(e) => eprintln!("podmortem: internal rule skipped: {e}"),
+        }
+    }
+    rules
+}
+
+impl Rule for SignatureRule {
+    fn info(&self) -> &RuleInfo {
+        &self.info
+    }
+
+    fn diagnose(&self, index: usize, ctx: &Ctx) -> Vec<Diagnosis> {
+        let subject = &ctx.subjects[index];
+        let applies = match (self.spec.subjects, &subject.kind) {
+            (SubjectFilter::Any, _) => true,
+            (SubjectFilter::CrashLoop, SubjectKind::CrashLoop) => true,
+            (SubjectFilter::Blocked, SubjectKind::Blocked { .. }) => true,
+            _ => false,
+        };
+        if !applies {
+            return Vec::new();
+        }
+        let exit_code = subject.last_exit_code();
+        if exit_code.is_some_and(|c| self.spec.require.exit_codes_not.contains(&c)) {
+            return Vec::new();
+        }
+        let m = &self.spec.match_;
+        let mut evidence: Vec<Evidence> = Vec::new();
+        let status_base = subject.container.status_path().unwrap_or_default();
+
+        // Log lines first: the quote a reader recognises.
+        if !m.logs.is_empty() {
+            if let Some(log) = ctx.crash_log(index) {
+                let range = self.log_offset..self.log_offset + m.logs.len();
+                // The hit nearest the end of the log is the one closest to the exit.
+                let mut hits: Vec<_> = log.digest.hits.iter().filter(|h| range.contains(&h.pattern)).collect();
+                hits.sort_by_key(|h| std::cmp::Reverse(h.line.number));
+                hits.dedup_by_key(|h| h.line.number);
+                for hit in hits.into_iter().take(3) {
+                    evidence.push(ctx.log_evidence(log, &hit.line));
+                }
+            }
+        }
+        let termination = subject.last_termination();
+        let waiting = match &subject.status.state {
+            crate::model::State::Waiting { reason, message } => Some((reason.as_str(), message.as_str())),
+            _ => None,
+        };
+        if !self.messages.is_empty() {
+            if let (Some(t), Some(path)) = (termination, subject.termination_path()) {
+                if self.messages.iter().any(|r| r.is_match(&t.message)) {
+                    evidence.push(ctx.status_evidence(
+                        subject.pod,
+                        EvidenceKind::Status,
+                        format!("{path}.message"),
+                        format!("exitCode: {}, reason: {}, message: {}", t.exit_code, t.reason, t.message),
+                        t.finished_at,
+                    ));
+                }
+            }
+            if let Some((reason, message)) = waiting {
+                if self.messages.iter().any(|r| r.is_match(message)) {
+                    evidence.push(ctx.status_evidence(
+                        subject.pod,
+                        EvidenceKind::Status,
+                        format!("{status_base}.state.waiting.message"),
+                        format!("reason: {reason}, message: {message}"),
+                        None,
+                    ));
+                }
+            }
+            let mut events: Vec<_> = ctx.events_for(subject).filter(|e| self.messages.iter().any(|r| r.is_match(&e.message))).collect();
+            events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
+            for e in events.into_iter().take(2) {
+                evidence.push(ctx.event_evidence(e));
+            }
+        }
+        if let Some((reason, message)) = waiting {
+            if m.waiting_reasons.iter().any(|r| r == reason) && !evidence.iter().any(|e| e.path.as_deref().is_some_and(|p| p.ends_with("state.waiting.message"))) {
+                let text = if message.is_empty() { format!("reason: {reason}") } else { format!("reason: {reason}, message: {message}") };
+                evidence.push(ctx.status_evidence(subject.pod, EvidenceKind::Status, format!("{status_base}.state.waiting"), text, None));
+            }
+        }
+        if let (Some(t), Some(path)) = (termination, subject.termination_path()) {
+            let by_reason = m.termination_reasons.iter().any(|r| r == &t.reason);
+            let by_code = m.exit_codes.contains(&t.exit_code);
+            let already = evidence.iter().any(|e| e.path.as_deref().is_some_and(|p| p.starts_with(&path)));
+            if (by_reason || by_code) && !already {
+                evidence.push(ctx.status_evidence(
+                    subject.pod,
+                    EvidenceKind::Status,
+                    path,
+                    format!("exitCode: {}, reason: {}", t.exit_code, t.reason),
+                    t.finished_at,
+                ));
+            }
+        }
+        if evidence.is_empty() {
+            return Vec::new();
+        }
+        let vars = template_vars(subject, ctx, evidence.first().map(|e| e.text.as_str()).unwrap_or(""));
+        let remediation = self
+            .spec
+            .remediation
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Remediation {
+                description: self.render(&format!("remediation[{i}].description"), &vars),
+                command: r.command.as_ref().map(|_| self.render(&format!("remediation[{i}].command"), &vars)),
+                mutates: r.mutates,
+            })
+            .collect();
+        vec![Diagnosis {
+            rule: self.spec.id.clone(),
+            cause: self.spec.cause.clone(),
+            strength: self.spec.strength,
+            title: self.render("title", &vars),
+            explanation: self.render("explanation", &vars),
+            evidence,
+            remediation,
+            subject: index,
+        }]
+    }
+}
+
+/// The names a title or command template can use.
+pub fn template_vars(subject: &super::Subject, ctx: &Ctx, matched: &str) -> minijinja::Value {
+    let t = subject.last_termination();
+    let waiting_reason = subject.status.state.waiting_reason().unwrap_or("");
+    let short: String = matched.chars().take(200).collect();
+    let _ = ctx;
+    minijinja::context! {
+        namespace => subject.pod.namespace,
+        pod => subject.pod.name,
+        container => subject.container.name,
+        init => subject.container.init,
+        workload => subject.workload.name,
+        workload_kind => subject.workload.kind,
+        workload_ref => format!("{}/{}", subject.workload.kind.to_lowercase(), subject.workload.name),
+        image => subject.container.image,
+        exit_code => t.map(|t| t.exit_code),
+        reason => t.map(|t| t.reason.clone()).filter(|r| !r.is_empty()).unwrap_or_else(|| waiting_reason.to_string()),
+        waiting_reason => waiting_reason,
+        restarts => subject.status.restart_count,
+        match => short,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_compile() {
+        let mut offset = 0;
+        for (file, text) in BUILTIN {
+            let rule = SignatureRule::parse(file, text, offset).unwrap_or_else(|e| panic!("{e}"));
+            offset += rule.log_patterns().len();
+            for section in ["## What it detects", "## Why it matters", "## Evidence", "## Fix", "## References"] {
+                assert!(rule.info.doc.contains(section), "{file}: doc lacks {section}");
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_bad_regexes() {
+        let bad = "id: x\ncause: custom/x\nsummary: s\nmatch: {logs: ['(']}\ntitle: t\nexplanation: e\ndoc: d\n";
+        let err = SignatureRule::parse("bad.yaml", bad, 0).err().expect("bad regex");
+        assert!(err.to_string().contains("bad.yaml: match.logs"), "{err}");
+        let unknown = "id: x\ncause: x\nsummary: s\nmatch: {}\ntitle: t\nexplanation: e\ndoc: d\nseverity: high\n";
+        let err = SignatureRule::parse("u.yaml", unknown, 0).err().expect("unknown field");
+        assert!(err.to_string().contains("unknown field `severity`"), "{err}");
+    }
+}
