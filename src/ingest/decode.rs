@@ -135,13 +135,20 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
         Piece::Item(item) => (item, false),
         Piece::Whole(item) => (item, true),
     };
-    let kind = sniff_kind(&item.bytes).or_else(|| {
-        serde_json::from_slice::<Shape>(&item.bytes).ok().and_then(|shape| shape.kind())
+    let sniffed = match (sniff_field(&item.bytes, b"kind"), sniff_field(&item.bytes, b"apiVersion")) {
+        (Some(kind), Some(api)) => Some((kind, Some(api))),
+        _ => None,
+    };
+    let typed = sniffed.or_else(|| {
+        let shape = serde_json::from_slice::<Shape>(&item.bytes).ok()?;
+        Some((shape.kind()?, shape.api_version))
     });
+    let kind = typed.filter(|(kind, api)| is_read_kind(kind, api.as_deref())).map(|(kind, _)| kind);
     let Some(kind) = kind else {
-        // Analyzer results, collector metadata and similar JSON carry no
-        // Kubernetes kind; only a list item without one is worth a warning.
-        if !whole {
+        // Objects of kinds podmortem does not read (CRDs, analyzer results,
+        // collector metadata) are skipped quietly; a list item that is not
+        // an object at all is an input problem worth a warning.
+        if !whole && !item.bytes.first().is_some_and(|b| *b == b'{') {
             out.warn(
                 WarningCode::InvalidItem,
                 place.input,
@@ -194,10 +201,26 @@ fn strip_position(message: &str) -> &str {
 
 const WORKLOAD_KINDS: &[&str] = &["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"];
 
-/// kubectl writes `kind` near the top of every object; reading it from the
-/// first bytes avoids a second full parse of each item just to route it.
-/// Falls back (None) whenever the first bytes are not conclusive.
-fn sniff_kind(bytes: &[u8]) -> Option<String> {
+/// Kinds podmortem reads, by API group: a custom resource may reuse a core
+/// name (longhorn.io `Node`), and must not be parsed as the core kind.
+fn is_read_kind(kind: &str, api_version: Option<&str>) -> bool {
+    let group = api_version.and_then(|v| v.rsplit_once('/').map(|(g, _)| g)).unwrap_or("");
+    match kind {
+        "Pod" | "Node" => group.is_empty(),
+        "Event" => group.is_empty() || group == "events.k8s.io",
+        "ReplicationController" => group.is_empty(),
+        "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" => {
+            matches!(group, "" | "apps" | "extensions") && api_version.is_none_or(|v| v != "v1")
+        }
+        "Job" | "CronJob" => matches!(group, "" | "batch") && api_version.is_none_or(|v| v != "v1"),
+        _ => false,
+    }
+}
+
+/// kubectl writes `kind` and `apiVersion` near the top of every object;
+/// reading them from the first bytes avoids a second full parse of each
+/// item just to route it. None whenever the first bytes are not conclusive.
+fn sniff_field(bytes: &[u8], field: &[u8]) -> Option<String> {
     let head = &bytes[..bytes.len().min(512)];
     let (mut depth, mut in_string, mut escaped, mut key_start) = (0i32, false, false, None);
     for (i, &b) in head.iter().enumerate() {
@@ -207,7 +230,7 @@ fn sniff_kind(bytes: &[u8]) -> Option<String> {
                 (false, b'\\') => escaped = true,
                 (false, b'"') => {
                     in_string = false;
-                    if depth == 1 && key_start.is_some_and(|k: usize| &head[k..i] == b"kind") {
+                    if depth == 1 && key_start.is_some_and(|k: usize| &head[k..i] == field) {
                         return string_after_colon(&head[i + 1..]);
                     }
                 }
@@ -252,6 +275,7 @@ fn string_after_colon(rest: &[u8]) -> Option<String> {
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct Shape {
     kind: Option<String>,
+    api_version: Option<String>,
     involved_object: Option<serde::de::IgnoredAny>,
     regarding: Option<serde::de::IgnoredAny>,
     spec: Option<ShapeSpec>,
@@ -304,9 +328,18 @@ fn yaml_document(text: &str, place: &Place, out: &mut Partial) {
 }
 
 fn yaml_object(doc: yaml::Doc, place: &Place, out: &mut Partial) {
+    if let serde_yaml::Value::Sequence(items) = &doc.value {
+        // troubleshoot.sh writes custom resources as a bare YAML sequence.
+        let lines = yaml::sequence_lines(doc.text, doc.line);
+        for (index, item) in items.iter().enumerate() {
+            let line = lines.get(index).copied().unwrap_or(doc.line);
+            yaml_item(item, line, Some(index), place, out);
+        }
+        return;
+    }
     let serde_yaml::Value::Mapping(map) = &doc.value else {
-        // A YAML scalar or sequence at top level is not cluster state (plain
-        // text parses as a YAML string).
+        // A YAML scalar at top level is not cluster state (plain text
+        // parses as a YAML string).
         out.warn(
             WarningCode::UnknownFormat,
             place.input,
@@ -338,8 +371,8 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
         None => format!("the document at line {line}"),
     };
     let shape: Shape = serde_yaml::from_value(value.clone()).unwrap_or_default();
-    let Some(kind) = shape.kind() else {
-        if index.is_some() {
+    let Some(kind) = shape.kind().filter(|k| is_read_kind(k, shape.api_version.as_deref())) else {
+        if index.is_some() && !value.is_mapping() {
             out.warn(WarningCode::InvalidItem, place.input, place.file, format!("{at} is not a Kubernetes object (no kind, metadata or status); skipped"));
         }
         return;
@@ -537,21 +570,48 @@ fn add_workload(kind: &str, w: wire::Workload, origin: Origin, out: &mut Partial
 }
 
 /// troubleshoot.sh writes `<resource>-errors.json` when a collector failed:
-/// a JSON array of messages. Each becomes a warning, because a missing
-/// resource type changes what the analysis can prove.
+/// a JSON array of messages, or an object of namespace → message. Each
+/// distinct message becomes one warning (naming the namespaces it hit),
+/// because a resource type that was not collected changes what the
+/// analysis can prove.
 pub fn collector_errors(bytes: &[u8], input: &str, file: &str, out: &mut Partial) {
-    let resource = file.rsplit('/').next().unwrap_or(file).trim_end_matches("-errors.json").to_string();
-    match serde_json::from_slice::<Vec<String>>(bytes) {
-        Ok(messages) => {
+    let resource = file.rsplit('/').next().unwrap_or(file).trim_end_matches("-errors.json").replace('-', " ");
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Errors {
+        List(Vec<String>),
+        PerNamespace(std::collections::BTreeMap<String, String>),
+    }
+    match serde_json::from_slice::<Errors>(bytes) {
+        Ok(Errors::List(messages)) => {
             for m in messages {
                 out.warn(WarningCode::CollectorError, input, file, format!("{resource} were not fully collected: {m}"));
+            }
+        }
+        Ok(Errors::PerNamespace(by_namespace)) => {
+            let mut by_message: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+            for (namespace, message) in by_namespace {
+                by_message.entry(message).or_default().push(namespace);
+            }
+            for (message, namespaces) in by_message {
+                out.warn(
+                    WarningCode::CollectorError,
+                    input,
+                    file,
+                    format!("{resource} were not collected in namespace(s) {}: {message}", namespaces.join(", ")),
+                );
             }
         }
         Err(e) => out.warn(
             WarningCode::InvalidJson,
             input,
             file,
-            format!("collector error list is not valid JSON at line {}, column {}: {}", e.line(), e.column(), strip_position(&e.to_string())),
+            format!(
+                "collector error list is not valid JSON at line {}, column {}: {}",
+                e.line(),
+                e.column(),
+                strip_position(&e.to_string())
+            ),
         ),
     }
 }
@@ -562,10 +622,20 @@ mod tests {
 
     #[test]
     fn sniffs_kind_from_the_first_bytes() {
-        assert_eq!(sniff_kind(br#"{ "kind": "Pod", "apiVersion": "v1" }"#).as_deref(), Some("Pod"));
-        assert_eq!(sniff_kind(br#"{"apiVersion":"v1","kind":"Event"}"#).as_deref(), Some("Event"));
+        assert_eq!(sniff_field(br#"{ "kind": "Pod", "apiVersion": "v1" }"#, b"kind").as_deref(), Some("Pod"));
+        assert_eq!(sniff_field(br#"{"apiVersion":"v1","kind":"Event"}"#, b"kind").as_deref(), Some("Event"));
+        assert_eq!(sniff_field(br#"{"apiVersion":"v1","kind":"Event"}"#, b"apiVersion").as_deref(), Some("v1"));
         // A nested kind (ownerReferences) must not be mistaken for the item's.
-        assert_eq!(sniff_kind(br#"{"metadata":{"ownerReferences":[{"kind":"ReplicaSet"}]}}"#), None);
+        assert_eq!(sniff_field(br#"{"metadata":{"ownerReferences":[{"kind":"ReplicaSet"}]}}"#, b"kind"), None);
+    }
+
+    #[test]
+    fn routes_by_api_group() {
+        assert!(is_read_kind("Node", Some("v1")));
+        assert!(!is_read_kind("Node", Some("longhorn.io/v1beta1")));
+        assert!(is_read_kind("Deployment", Some("apps/v1")));
+        assert!(is_read_kind("Event", Some("events.k8s.io/v1")));
+        assert!(is_read_kind("Pod", None));
     }
 
     #[test]

@@ -88,6 +88,11 @@ fn support_bundle_role(inside: &str) -> FileRole {
         }
         return FileRole::Ignored;
     }
+    if inside.starts_with("cluster-resources/custom-resources/") {
+        // No rule reads custom resources yet; parsing them would only cost
+        // time and report problems in files nobody needs.
+        return FileRole::Ignored;
+    }
     if let Some(rest) = inside.strip_prefix("cluster-resources/") {
         let name = rest.rsplit('/').next().unwrap_or(rest);
         if name.ends_with("-errors.json") && !rest.contains('/') {

@@ -103,6 +103,16 @@ pub fn item_lines(doc: &str, first_line: u64) -> Vec<u64> {
     lines
 }
 
+/// Lines where the items of a top-level sequence (a document that is a
+/// bare `- ...` list) start.
+pub fn sequence_lines(doc: &str, first_line: u64) -> Vec<u64> {
+    doc.lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("- ") || *l == "-")
+        .map(|(i, _)| first_line + i as u64)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +133,11 @@ mod tests {
         assert!(docs[0].is_ok());
         let err = docs[1].as_ref().err().expect("second document is broken");
         assert!(err.contains("line 4") || err.contains("line 5"), "{err}");
+    }
+
+    #[test]
+    fn finds_bare_sequence_items() {
+        assert_eq!(sequence_lines("- kind: A\n  x: 1\n- kind: B\n", 5), vec![5, 7]);
     }
 
     #[test]

@@ -87,8 +87,9 @@ impl Rule for UnknownCrash {
             (None, None) => String::new(),
         };
         let exit = termination.map(|t| format!("exit code {}{}", t.exit_code, if t.reason.is_empty() { String::new() } else { format!(" ({})", t.reason) }));
+        let verb = if s.state == super::FindingState::Active { "crash-loops" } else { "restarted" };
         let title = match &exit {
-            Some(e) => format!("{ns}/{}: container {c} crash-loops with {e}, cause not proven", s.workload.name),
+            Some(e) => format!("{ns}/{}: container {c} {verb} with {e}, cause not proven", s.workload.name),
             None => format!("{ns}/{}: container {c} restarts, cause not proven", s.workload.name),
         };
         let explanation = format!(
