@@ -1,0 +1,115 @@
+//! Regression checks on real exports from `../shared/corpus` (public,
+//! permissively licensed data nobody on this project wrote).
+//!
+//! The corpus is not part of the repository, so these tests are `#[ignore]`d
+//! and run by `scripts/corpus-check` (and `.ci/run`) when it is present.
+
+use podmortem::analyze::{Options, analyze};
+use podmortem::ingest::Input;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn corpus(rel: &str) -> PathBuf {
+    let root = std::env::var_os("PODMORTEM_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let path = root.join(rel);
+    assert!(path.exists(), "corpus sample missing: {}", path.display());
+    path
+}
+
+fn report(rel: &str) -> Value {
+    let input = Input::Path(corpus(rel));
+    let report = analyze(&[input], &Options::default()).expect("analysis runs");
+    serde_json::to_value(&report).expect("serialises")
+}
+
+fn findings_for<'a>(report: &'a Value, namespace: &str, workload: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["workload"]["namespace"] == namespace && f["workload"]["name"] == workload)
+        .collect()
+}
+
+fn evidence_text(finding: &Value) -> String {
+    finding["evidence"].as_array().map(|e| e.iter().map(|x| x["text"].as_str().unwrap_or("")).collect::<Vec<_>>().join("\n")).unwrap_or_default()
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn troubleshoot_2025_08_09_crash_and_oom() {
+    let r = report("replicatedhq__troubleshoot/support-bundle-2025-08-09T21_08_25");
+    let crash = findings_for(&r, "test-crash", "crash-loop-app");
+    assert_eq!(crash.len(), 1, "one finding for the two replicas: {crash:#?}");
+    assert_eq!(crash[0]["cause"], "dependency-unreachable");
+    assert_eq!(crash[0]["state"], "active");
+    assert_eq!(crash[0]["pods"].as_array().map(Vec::len), Some(2));
+    assert!(evidence_text(crash[0]).contains("ERROR: Database connection failed!"));
+
+    let oom = findings_for(&r, "test-oom", "memory-hog");
+    assert_eq!(oom.len(), 1, "{oom:#?}");
+    assert_eq!(oom[0]["cause"], "oom-killed");
+    assert_eq!(oom[0]["state"], "active");
+    assert!(oom[0]["title"].as_str().unwrap_or("").contains("50Mi"), "{}", oom[0]["title"]);
+
+    for f in findings_for(&r, "test-connection", "connection-test-app") {
+        assert_eq!(f["severity"], "info", "test-connection never crashes: {f:#}");
+    }
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn troubleshoot_fixture_command_not_found() {
+    let r = report("replicatedhq__troubleshoot/pkg/analyze/files/pods/message-pod-crashloop-backoff.json");
+    let f = &r["findings"][0];
+    assert_eq!(f["cause"], "command-not-found", "{f:#}");
+    assert!(evidence_text(f).contains(r#"exec: "wge": executable file not found in $PATH"#));
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn troubleshoot_fixture_image_pull_is_not_a_crash_loop() {
+    let r = report("replicatedhq__troubleshoot/pkg/analyze/files/pods/message-image-pull-fail.json");
+    let findings = r["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert_eq!(f["cause"], "image-pull", "{f:#}");
+        assert_eq!(f["state"], "not-crash-loop");
+    }
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn troubleshoot_2025_09_11_backend_api() {
+    let r = report("replicatedhq__troubleshoot/real-support-bundles/support-bundle-2025-09-11T15_54_39");
+    let api = findings_for(&r, "default", "backend-api");
+    assert_eq!(api.len(), 1, "{api:#?}");
+    assert_eq!(api[0]["cause"], "dependency-unreachable");
+    assert!(evidence_text(api[0]).contains("bad address 'postgres-service.database'"));
+    let oom = r["findings"].as_array().expect("findings").iter().filter(|f| f["cause"] == "oom-killed").count();
+    assert_eq!(oom, 0, "memory-hungry pods were never OOM-killed");
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn every_sample_directory_is_analysed_without_error() {
+    for rel in [
+        "replicatedhq__troubleshoot/testdata/supportbundle/support-bundle.tar.gz.extracted",
+        "replicatedhq__troubleshoot/pkg/analyze/files",
+        "replicatedhq__sbctl/tests/support-bundle",
+        "verrazzano__verrazzano/tools",
+        "openshift__must-gather-clean/test/files/must-gather-metal.tar.xz.extracted",
+        "openshift__insights-operator/docs/insights-archive-sample",
+        "derailed__popeye/internal/lint/testdata/core/pod",
+    ] {
+        let path = corpus(rel);
+        if !path.exists() {
+            continue;
+        }
+        let r = analyze(&[Input::Path(path)], &Options::default()).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let json = serde_json::to_string(&r).expect("serialises");
+        assert!(json.contains("podmortem/report/v1"), "{rel}");
+    }
+}
