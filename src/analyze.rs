@@ -21,7 +21,11 @@ pub fn analyze(inputs: &[Input], options: &Options) -> Result<Report, IngestErro
     let catalog = Catalog::builtin();
     let ctx = Ctx::build(&model, snapshot, catalog.compiled_patterns(), &options.namespaces);
     let diagnoses = rules::run(&catalog.rules, &ctx);
-    Ok(report::build(&ctx, diagnoses, ingested.inputs, basis, model.warnings.clone()))
+    let mut warnings = model.warnings.clone();
+    warnings.extend(ctx.log_warnings.iter().cloned());
+    warnings.sort();
+    warnings.dedup();
+    Ok(report::build(&ctx, diagnoses, ingested.inputs, basis, warnings))
 }
 
 /// Report contract, "Time": bundle metadata, else the latest timestamp in

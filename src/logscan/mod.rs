@@ -3,7 +3,7 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)] pub enum CrashKind { GoPanic, GoFatal, PythonTraceback, JavaException, NodeError, RustPanic, Signal }
 pub struct Crash { pub kind: CrashKind, pub line: LogLine, pub context: Vec<LogLine> }
 pub struct PatternHit { pub pattern: usize, pub line: LogLine }
-#[derive(Default)] pub struct LogDigest { pub lines: u64, pub tail: Vec<LogLine>, pub error_lines: u64, pub fatal_lines: u64, pub crashes: Vec<Crash>, pub hits: Vec<PatternHit> }
+#[derive(Default)] pub struct LogDigest { pub lossy: bool, pub truncated_lines: u64, pub lines: u64, pub tail: Vec<LogLine>, pub error_lines: u64, pub fatal_lines: u64, pub crashes: Vec<Crash>, pub hits: Vec<PatternHit> }
 impl LogDigest { pub fn decisive(&self, max: usize) -> Vec<&LogLine> { self.tail.iter().rev().take(max).collect() } }
 pub struct LogPatterns { set: Vec<regex::Regex> }
 impl LogPatterns { pub fn new(p: &[&str]) -> Result<Self, regex::Error> { Ok(LogPatterns { set: p.iter().map(|p| regex::Regex::new(p)).collect::<Result<_,_>>()? }) } pub fn empty() -> Self { LogPatterns { set: vec![] } } pub fn len(&self) -> usize { self.set.len() } }

@@ -75,6 +75,7 @@ pub enum WarningCode {
     UnknownFormat,
     CollectorError,
     MissingLog,
+    LongLine,
 }
 
 impl fmt::Display for WarningCode {

@@ -35,6 +35,8 @@ pub struct Ctx<'m> {
     /// Why a crash-looping subject has no log, parallel to `subjects`.
     pub log_gaps: Vec<Option<String>>,
     pub patterns: LogPatterns,
+    /// Problems met while reading logs (not UTF-8, over-long lines).
+    pub log_warnings: Vec<crate::model::source::Warning>,
     /// Pods per top-level workload that are Ready, for severity.
     ready: BTreeMap<(String, OwnerRef), usize>,
 }
@@ -60,8 +62,9 @@ impl<'m> Ctx<'m> {
         }
         let scanned: Vec<(Option<CrashLog>, Option<String>)> =
             subjects.par_iter().map(|s| read_crash_log(model, s, &patterns)).collect();
-        let (crash_logs, log_gaps) = scanned.into_iter().unzip();
-        Ctx { model, snapshot, subjects, crash_logs, log_gaps, patterns, ready }
+        let (crash_logs, log_gaps): (Vec<Option<CrashLog>>, Vec<Option<String>>) = scanned.into_iter().unzip();
+        let log_warnings = crash_logs.iter().flatten().flat_map(|log| log_problems(model, log)).collect();
+        Ctx { model, snapshot, subjects, crash_logs, log_gaps, log_warnings, patterns, ready }
     }
 
     pub fn crash_log(&self, subject: usize) -> Option<&CrashLog> {
@@ -120,6 +123,29 @@ impl<'m> Ctx<'m> {
             time: stamp.and_then(Time::parse),
         }
     }
+}
+
+fn log_problems(model: &Model, log: &CrashLog) -> Vec<crate::model::source::Warning> {
+    use crate::model::source::{Warning, WarningCode};
+    let source = model.sources.get(log.file.source);
+    let mut out = Vec::new();
+    if log.digest.lossy {
+        out.push(Warning {
+            code: WarningCode::NotUtf8,
+            input: source.input.clone(),
+            source: source.path.clone(),
+            message: "the log holds bytes that are not UTF-8 (or NUL bytes); they are shown as \u{FFFD}".into(),
+        });
+    }
+    if log.digest.truncated_lines > 0 {
+        out.push(Warning {
+            code: WarningCode::LongLine,
+            input: source.input.clone(),
+            source: source.path.clone(),
+            message: format!("{} over-long line(s) were cut when quoted", log.digest.truncated_lines),
+        });
+    }
+    out
 }
 
 /// Picks and scans the log of the instance that crashed. Returns the reason
