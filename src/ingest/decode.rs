@@ -70,6 +70,35 @@ struct Place<'a> {
     file: &'a str,
 }
 
+/// Reads a document file. JSON streams from the file through the item
+/// splitter, so memory stays bounded by the chunk size and the largest item
+/// however big the list; YAML has no streaming parser and is read whole.
+pub fn document_file(path: &std::path::Path, source: SourceId, input: &str, file: &str, out: &mut Partial) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    let mut handle = std::fs::File::open(path)?;
+    let mut head = [0u8; 4096];
+    let mut filled = 0;
+    while filled < head.len() {
+        match handle.read(&mut head[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    let first = head[..filled].iter().copied().find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
+    match first {
+        Some(b'{' | b'[') => {
+            handle.rewind()?;
+            json_document(handle, &Place { source, input, file }, out);
+        }
+        _ => {
+            let mut bytes = head[..filled].to_vec();
+            handle.read_to_end(&mut bytes)?;
+            document(&bytes, source, input, file, out);
+        }
+    }
+    Ok(())
+}
+
 pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &mut Partial) {
     let place = Place { source, input, file };
     let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
@@ -91,8 +120,8 @@ pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &m
     }
 }
 
-fn json_document(bytes: &[u8], place: &Place, out: &mut Partial) {
-    let mut splitter = ItemSplitter::new(bytes);
+fn json_document<R: std::io::Read>(reader: R, place: &Place, out: &mut Partial) {
+    let mut splitter = ItemSplitter::new(reader);
     loop {
         let batch = match splitter.next_batch(BATCH) {
             Ok(batch) => batch,

@@ -142,10 +142,11 @@ fn parse_job(job: &Job, source: crate::model::source::SourceId) -> decode::Parti
         },
         FileRole::Document => match &job.content {
             Content::Bytes(bytes) => decode::document(bytes, source, &job.input, &label, &mut partial),
-            Content::File(path) => match std::fs::read(path) {
-                Ok(bytes) => decode::document(&bytes, source, &job.input, &label, &mut partial),
-                Err(e) => partial.warn(WarningCode::UnreadableFile, &job.input, &label, format!("cannot read: {e}; file skipped")),
-            },
+            Content::File(path) => {
+                if let Err(e) = decode::document_file(path, source, &job.input, &label, &mut partial) {
+                    partial.warn(WarningCode::UnreadableFile, &job.input, &label, format!("cannot read: {e}; file skipped"))
+                }
+            }
         },
     }
     partial
