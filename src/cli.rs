@@ -123,12 +123,17 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
         Ok(report) => report,
         Err(e) => {
             eprintln!("podmortem: error: {e}");
-            eprintln!("hint: give a support bundle directory, a kubectl -o json|yaml file, or - to read standard input");
+            eprintln!(
+                "hint: give a support bundle directory, a kubectl -o json|yaml file, or - to read standard input"
+            );
             return exit::USAGE;
         }
     };
     if report.inputs.iter().all(|i| i.files_read == 0) {
-        eprintln!("podmortem: error: no readable input: no Kubernetes export or log was found in {}", args.paths.join(", "));
+        eprintln!(
+            "podmortem: error: no readable input: no Kubernetes export or log was found in {}",
+            args.paths.join(", ")
+        );
         return exit::USAGE;
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -145,7 +150,10 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display())),
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(rendered.as_bytes()).and_then(|_| stdout.flush()).map_err(|e| format!("cannot write the report: {e}"))
+            stdout
+                .write_all(rendered.as_bytes())
+                .and_then(|_| stdout.flush())
+                .map_err(|e| format!("cannot write the report: {e}"))
         }
     };
     if let Err(message) = written {
@@ -201,6 +209,12 @@ fn run_explain(name: &str) -> i32 {
             }
         }
     };
-    println!("# {} (cause: {})\n\n{}\n\n{}", info.id, if info.cause.is_empty() { "-" } else { &info.cause }, info.summary, info.doc);
+    println!(
+        "# {} (cause: {})\n\n{}\n\n{}",
+        info.id,
+        if info.cause.is_empty() { "-" } else { &info.cause },
+        info.summary,
+        info.doc
+    );
     exit::OK
 }

@@ -104,7 +104,15 @@ fn namespace_filter_limits_findings() {
 fn rules_lists_every_implemented_cause() {
     let assert = podmortem().arg("rules").assert().success();
     let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
-    for cause in ["oom-killed", "app-error", "dependency-unreachable", "command-not-found", "image-pull", "unknown-crash", "crash-loop"] {
+    for cause in [
+        "oom-killed",
+        "app-error",
+        "dependency-unreachable",
+        "command-not-found",
+        "image-pull",
+        "unknown-crash",
+        "crash-loop",
+    ] {
         assert!(out.contains(cause), "`podmortem rules` lacks {cause}:\n{out}");
     }
 }
@@ -117,17 +125,20 @@ fn explain_prints_the_rule_doc() {
         .success()
         .stdout(predicate::str::contains("## What it detects"))
         .stdout(predicate::str::contains("## Fix"));
-    podmortem()
-        .args(["explain", "no-such-cause"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("known causes"));
+    podmortem().args(["explain", "no-such-cause"]).assert().code(2).stderr(predicate::str::contains("known causes"));
 }
 
 #[test]
 fn the_snapshot_time_can_be_given() {
     let out = podmortem()
-        .args(["analyze", fixture("demo-bundle").to_str().expect("path"), "--format", "json", "--now", "2025-08-10T03:00:00Z"])
+        .args([
+            "analyze",
+            fixture("demo-bundle").to_str().expect("path"),
+            "--format",
+            "json",
+            "--now",
+            "2025-08-10T03:00:00Z",
+        ])
         .output()
         .expect("runs");
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");

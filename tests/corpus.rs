@@ -34,7 +34,10 @@ fn findings_for<'a>(report: &'a Value, namespace: &str, workload: &str) -> Vec<&
 }
 
 fn evidence_text(finding: &Value) -> String {
-    finding["evidence"].as_array().map(|e| e.iter().map(|x| x["text"].as_str().unwrap_or("")).collect::<Vec<_>>().join("\n")).unwrap_or_default()
+    finding["evidence"]
+        .as_array()
+        .map(|e| e.iter().map(|x| x["text"].as_str().unwrap_or("")).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default()
 }
 
 #[test]

@@ -7,7 +7,8 @@ use common::{analyze_fixture, findings, warnings, with_cause};
 use serde_json::Value;
 
 fn pod_names(report: &Value) -> Vec<String> {
-    let mut names: Vec<String> = findings(report).iter().filter_map(|f| f["subject"]["name"].as_str().map(str::to_string)).collect();
+    let mut names: Vec<String> =
+        findings(report).iter().filter_map(|f| f["subject"]["name"].as_str().map(str::to_string)).collect();
     names.sort();
     names
 }
@@ -64,7 +65,8 @@ fn events_v1_are_normalised_and_attached() {
     assert!(warnings(&report).is_empty(), "{:#}", report["warnings"]);
     let alone = analyze_fixture(&["inputs/pods-list.json"]);
     // The events.k8s.io/v1 BackOff series extends what is known of the loop.
-    let seen = |r: &Value| findings(r).iter().map(|f| (f["first_seen"].clone(), f["last_seen"].clone())).collect::<Vec<_>>();
+    let seen =
+        |r: &Value| findings(r).iter().map(|f| (f["first_seen"].clone(), f["last_seen"].clone())).collect::<Vec<_>>();
     assert_ne!(seen(&report), seen(&alone), "events.k8s.io/v1 events must be attached to their pod");
 }
 
@@ -83,14 +85,20 @@ fn a_malformed_item_is_a_warning_and_the_rest_is_read() {
 fn truncated_json_names_line_and_column() {
     let report = analyze_fixture(&["inputs/truncated.json"]);
     let w = warnings(&report);
-    assert!(w.iter().any(|w| w["code"] == "invalid-json" && w["message"].as_str().unwrap_or("").contains("line")), "{w:#?}");
+    assert!(
+        w.iter().any(|w| w["code"] == "invalid-json" && w["message"].as_str().unwrap_or("").contains("line")),
+        "{w:#?}"
+    );
 }
 
 #[test]
 fn empty_and_binary_files_are_warnings() {
     let report = analyze_fixture(&["inputs/empty.json", "inputs/binary.json"]);
     let w = warnings(&report);
-    assert!(w.iter().any(|w| w["code"] == "empty-file" && w["source"].as_str().unwrap_or("").ends_with("empty.json")), "{w:#?}");
+    assert!(
+        w.iter().any(|w| w["code"] == "empty-file" && w["source"].as_str().unwrap_or("").ends_with("empty.json")),
+        "{w:#?}"
+    );
     assert!(w.iter().any(|w| w["source"].as_str().unwrap_or("").ends_with("binary.json")), "{w:#?}");
 }
 
@@ -115,6 +123,11 @@ fn collector_errors_and_broken_files_in_the_demo_bundle_are_warnings() {
     let report = analyze_fixture(&["demo-bundle"]);
     let w = warnings(&report);
     assert!(w.iter().any(|w| w["code"] == "collector-error"), "{w:#?}");
-    assert!(w.iter().any(|w| w["code"] == "invalid-json" && w["source"].as_str().unwrap_or("").contains("events/monitoring.json")), "{w:#?}");
+    assert!(
+        w.iter()
+            .any(|w| w["code"] == "invalid-json"
+                && w["source"].as_str().unwrap_or("").contains("events/monitoring.json")),
+        "{w:#?}"
+    );
     assert_eq!(report["inputs"][0]["layout"], "support-bundle");
 }

@@ -27,11 +27,21 @@ fn every_cause_rule_has_fixtures_that_trigger_it_and_one_that_does_not() {
         let info = rule.info();
         for dir in trigger_dirs(&info.id) {
             let report = analyze_fixture(&[&dir]);
-            assert!(!with_cause(&report, &info.cause).is_empty(), "{dir}: expected a {} finding, got {:#}", info.cause, report["findings"]);
+            assert!(
+                !with_cause(&report, &info.cause).is_empty(),
+                "{dir}: expected a {} finding, got {:#}",
+                info.cause,
+                report["findings"]
+            );
         }
         let clean = format!("rules/{}/clean", info.id);
         let report = analyze_fixture(&[&clean]);
-        assert!(with_cause(&report, &info.cause).is_empty(), "{clean}: must not yield {}: {:#}", info.cause, report["findings"]);
+        assert!(
+            with_cause(&report, &info.cause).is_empty(),
+            "{clean}: must not yield {}: {:#}",
+            info.cause,
+            report["findings"]
+        );
     }
 }
 
@@ -55,13 +65,15 @@ fn crash_loop_detector_fixtures() {
 fn oom_killed_names_the_limit_and_quotes_the_status_line() {
     let report = analyze_fixture(&["rules/oom-killed/trigger"]);
     let f = with_cause(&report, "oom-killed")[0];
-    let limit = f["evidence"].as_array().expect("evidence").iter().find(|e| e["kind"] == "spec").expect("limit evidence");
+    let limit =
+        f["evidence"].as_array().expect("evidence").iter().find(|e| e["kind"] == "spec").expect("limit evidence");
     assert!(limit["text"].as_str().unwrap_or("").starts_with("limits.memory: "));
     let status = &f["evidence"][0];
     assert_eq!(status["kind"], "status");
     assert!(status["line"].as_u64().is_some_and(|l| l > 1), "status evidence needs the line of the field: {status:#}");
     assert!(status["path"].as_str().unwrap_or("").ends_with("lastState.terminated"));
-    let commands: Vec<&str> = f["remediation"].as_array().expect("remediation").iter().filter_map(|r| r["command"].as_str()).collect();
+    let commands: Vec<&str> =
+        f["remediation"].as_array().expect("remediation").iter().filter_map(|r| r["command"].as_str()).collect();
     assert!(commands.iter().any(|c| c.contains("--previous")), "{commands:?}");
     assert!(commands.iter().any(|c| c.contains("set resources") && c.contains("--limits=memory=")), "{commands:?}");
 }
@@ -109,7 +121,8 @@ fn image_pull_is_never_a_crash_loop() {
 fn unknown_crash_says_what_to_collect() {
     let report = analyze_fixture(&["rules/unknown-crash/trigger"]);
     let f = with_cause(&report, "unknown-crash")[0];
-    let commands: Vec<&str> = f["remediation"].as_array().expect("remediation").iter().filter_map(|r| r["command"].as_str()).collect();
+    let commands: Vec<&str> =
+        f["remediation"].as_array().expect("remediation").iter().filter_map(|r| r["command"].as_str()).collect();
     assert!(commands.iter().any(|c| c.contains("debug")), "{commands:?}");
 }
 

@@ -73,7 +73,13 @@ struct Place<'a> {
 /// Reads a document file. JSON streams from the file through the item
 /// splitter, so memory stays bounded by the chunk size and the largest item
 /// however big the list; YAML has no streaming parser and is read whole.
-pub fn document_file(path: &std::path::Path, source: SourceId, input: &str, file: &str, out: &mut Partial) -> std::io::Result<()> {
+pub fn document_file(
+    path: &std::path::Path,
+    source: SourceId,
+    input: &str,
+    file: &str,
+    out: &mut Partial,
+) -> std::io::Result<()> {
     use std::io::{Read, Seek};
     let mut handle = std::fs::File::open(path)?;
     let mut head = [0u8; 4096];
@@ -130,7 +136,10 @@ fn json_document<R: std::io::Read>(reader: R, place: &Place, out: &mut Partial) 
                     WarningCode::InvalidJson,
                     place.input,
                     place.file,
-                    format!("not valid JSON at line {}, column {}: {}; objects before that point were read", e.line, e.column, e.message),
+                    format!(
+                        "not valid JSON at line {}, column {}: {}; objects before that point were read",
+                        e.line, e.column, e.message
+                    ),
                 );
                 return;
             }
@@ -177,12 +186,15 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
         // Objects of kinds podmortem does not read (CRDs, analyzer results,
         // collector metadata) are skipped quietly; a list item that is not
         // an object at all is an input problem worth a warning.
-        if !whole && !item.bytes.first().is_some_and(|b| *b == b'{') {
+        if !whole && item.bytes.first().is_none_or(|b| *b != b'{') {
             out.warn(
                 WarningCode::InvalidItem,
                 place.input,
                 place.file,
-                format!("items[{}] at line {} is not a Kubernetes object (no kind, metadata or status); skipped", item.index, item.line),
+                format!(
+                    "items[{}] at line {} is not a Kubernetes object (no kind, metadata or status); skipped",
+                    item.index, item.line
+                ),
             );
         }
         return out;
@@ -190,7 +202,11 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
     let decode = |what: &str, e: serde_json::Error, item: &RawItem| -> String {
         let line = item.line + e.line().saturating_sub(1) as u64;
         let at = if whole { String::from("the document") } else { format!("items[{}]", item.index) };
-        format!("{at} ({what}) is malformed at line {line}, column {}: {}; skipped", e.column(), strip_position(&e.to_string()))
+        format!(
+            "{at} ({what}) is malformed at line {line}, column {}: {}; skipped",
+            e.column(),
+            strip_position(&e.to_string())
+        )
     };
     let origin = |item: &RawItem| Origin { source: place.source, line: Some(item.line), field_lines: Vec::new() };
     match kind.as_str() {
@@ -228,7 +244,8 @@ fn strip_position(message: &str) -> &str {
     message.split(" at line ").next().unwrap_or(message)
 }
 
-const WORKLOAD_KINDS: &[&str] = &["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"];
+const WORKLOAD_KINDS: &[&str] =
+    &["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"];
 
 /// Kinds podmortem reads, by API group: a custom resource may reuse a core
 /// name (longhorn.io `Node`), and must not be parsed as the core kind.
@@ -402,7 +419,12 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
     let shape: Shape = serde_yaml::from_value(value.clone()).unwrap_or_default();
     let Some(kind) = shape.kind().filter(|k| is_read_kind(k, shape.api_version.as_deref())) else {
         if index.is_some() && !value.is_mapping() {
-            out.warn(WarningCode::InvalidItem, place.input, place.file, format!("{at} is not a Kubernetes object (no kind, metadata or status); skipped"));
+            out.warn(
+                WarningCode::InvalidItem,
+                place.input,
+                place.file,
+                format!("{at} is not a Kubernetes object (no kind, metadata or status); skipped"),
+            );
         }
         return;
     };
@@ -467,25 +489,36 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
     let owner = controller_owner(&metadata.owner_references);
     let ready = status.conditions.iter().find(|c| c.type_ == "Ready").map(|c| c.status == "True");
     let mut containers = Vec::new();
-    let groups = [(true, spec.init_containers, status.init_container_statuses), (false, spec.containers, status.container_statuses)];
+    let groups = [
+        (true, spec.init_containers, status.init_container_statuses),
+        (false, spec.containers, status.container_statuses),
+    ];
     for (init, specs, mut statuses) in groups {
         let mut indexed: Vec<(usize, wire::ContainerStatus)> = statuses.drain(..).enumerate().collect();
         for (spec_index, c) in specs.into_iter().enumerate() {
-            let status = indexed.iter().position(|(_, s)| s.name == c.name).map(|at| indexed.remove(at)).map(|(index, s)| {
-                let state_now = state(s.state);
-                let last = state(s.last_state);
-                for st in [&state_now, &last] {
-                    match st {
-                        State::Running { started_at } => out.latest = max_time(out.latest, *started_at),
-                        State::Terminated(t) => {
-                            out.latest = max_time(out.latest, t.finished_at);
-                            out.latest = max_time(out.latest, t.started_at);
+            let status =
+                indexed.iter().position(|(_, s)| s.name == c.name).map(|at| indexed.remove(at)).map(|(index, s)| {
+                    let state_now = state(s.state);
+                    let last = state(s.last_state);
+                    for st in [&state_now, &last] {
+                        match st {
+                            State::Running { started_at } => out.latest = max_time(out.latest, *started_at),
+                            State::Terminated(t) => {
+                                out.latest = max_time(out.latest, t.finished_at);
+                                out.latest = max_time(out.latest, t.started_at);
+                            }
+                            _ => {}
                         }
-                        _ => {}
                     }
-                }
-                ContainerStatus { index, ready: s.ready, restart_count: s.restart_count, image: s.image, state: state_now, last_state: last }
-            });
+                    ContainerStatus {
+                        index,
+                        ready: s.ready,
+                        restart_count: s.restart_count,
+                        image: s.image,
+                        state: state_now,
+                        last_state: last,
+                    }
+                });
             containers.push(Container {
                 name: c.name,
                 init,
@@ -543,7 +576,8 @@ fn add_event(ev: wire::Event, origin: Origin, out: &mut Partial) {
     let series_count = ev.series.as_ref().and_then(|s| s.count);
     let series_last = ev.series.as_ref().and_then(|s| s.last_observed_time);
     let count = series_count.or(ev.count).or(ev.deprecated_count).unwrap_or(1).max(1);
-    let first_seen = ev.first_timestamp.or(ev.deprecated_first_timestamp).or(ev.event_time).or(ev.metadata.creation_timestamp);
+    let first_seen =
+        ev.first_timestamp.or(ev.deprecated_first_timestamp).or(ev.event_time).or(ev.metadata.creation_timestamp);
     let last_seen = series_last.or(ev.last_timestamp).or(ev.deprecated_last_timestamp).or(ev.event_time).or(first_seen);
     out.note_time(last_seen);
     let source = ev.source.or(ev.deprecated_source).unwrap_or_default();

@@ -141,11 +141,7 @@ pub struct SplitError {
 
 impl fmt::Display for SplitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.line, self.column, self.message
-        )
+        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
     }
 }
 
@@ -186,12 +182,7 @@ pub struct ItemSplitter<R> {
 /// resumed where it stopped.
 #[derive(Debug, Clone, Copy)]
 enum Scan {
-    Container {
-        open: u8,
-        close: u8,
-        depth: u64,
-        in_string: bool,
-    },
+    Container { open: u8, close: u8, depth: u64, in_string: bool },
     Str,
     Scalar,
 }
@@ -227,12 +218,7 @@ impl Scan {
                 Some(k) => (k, true),
                 None => (hay.len(), false),
             },
-            Scan::Container {
-                open,
-                close,
-                depth,
-                in_string,
-            } => {
+            Scan::Container { open, close, depth, in_string } => {
                 let mut i = 0;
                 loop {
                     let rest = hay.get(i..).unwrap_or_default();
@@ -342,11 +328,7 @@ fn is_json_number(tok: &[u8]) -> bool {
 }
 
 fn describe(c: u8) -> String {
-    if c.is_ascii_graphic() {
-        format!("'{}'", c as char)
-    } else {
-        format!("byte 0x{c:02x}")
-    }
+    if c.is_ascii_graphic() { format!("'{}'", c as char) } else { format!("byte 0x{c:02x}") }
 }
 
 fn decode_string(raw: &[u8]) -> Option<String> {
@@ -547,10 +529,7 @@ impl<R: Read> ItemSplitter<R> {
     }
 
     fn slice_vec(&self, start: u64, end: u64) -> Vec<u8> {
-        self.buf
-            .get(self.idx(start)..self.idx(end))
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default()
+        self.buf.get(self.idx(start)..self.idx(end)).map(<[u8]>::to_vec).unwrap_or_default()
     }
 
     fn advance_lines(&mut self, abs: u64) {
@@ -575,12 +554,7 @@ impl<R: Read> ItemSplitter<R> {
 
     fn error_at(&mut self, abs: u64, message: String) -> SplitError {
         self.advance_lines(abs);
-        SplitError {
-            line: self.line,
-            column: abs.saturating_sub(self.line_start) + 1,
-            offset: abs,
-            message,
-        }
+        SplitError { line: self.line, column: abs.saturating_sub(self.line_start) + 1, offset: abs, message }
     }
 
     fn error_here(&mut self, message: String) -> SplitError {
@@ -598,13 +572,9 @@ impl<R: Read> ItemSplitter<R> {
         }
         let mut keep = self.pos;
         match self.state {
-            State::ObjKey { start }
-            | State::ArrElem { start, .. }
-            | State::ObjSkip {
-                start,
-                capture: true,
-                ..
-            } => keep = keep.min(start),
+            State::ObjKey { start } | State::ArrElem { start, .. } | State::ObjSkip { start, capture: true, .. } => {
+                keep = keep.min(start)
+            }
             _ => {}
         }
         if let Some(doc) = &self.doc {
@@ -680,23 +650,11 @@ impl<R: Read> ItemSplitter<R> {
     fn begin_doc(&mut self, opener: u8) {
         let line = self.line_at(self.pos);
         let is_object = opener == b'{';
-        self.doc = Some(DocInfo {
-            index: self.docs_seen,
-            start: self.pos,
-            line,
-            keep_whole: is_object,
-            next_item: 0,
-        });
+        self.doc = Some(DocInfo { index: self.docs_seen, start: self.pos, line, keep_whole: is_object, next_item: 0 });
         self.docs_seen += 1;
         self.envelopes.push(Envelope::default());
         self.pos += 1;
-        self.state = if is_object {
-            State::ObjKeyOrEnd
-        } else {
-            State::ArrValueOrEnd {
-                role: ArrayRole::TopLevel,
-            }
-        };
+        self.state = if is_object { State::ObjKeyOrEnd } else { State::ArrValueOrEnd { role: ArrayRole::TopLevel } };
     }
 
     /// Called with `pos` just past the document's last byte.
@@ -741,23 +699,18 @@ impl<R: Read> ItemSplitter<R> {
         }
         match c {
             b'{' | b'[' | b'"' | b']' => Some(true),
-            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
-                match rest.iter().position(|&b| ends_scalar(b)) {
-                    Some(end) => Some(is_json_scalar(rest.get(..end).unwrap_or_default())),
-                    None if self.eof => Some(is_json_scalar(rest)),
-                    None if rest.len() >= PROBE_TOKEN_MAX => Some(true),
-                    None => None,
-                }
-            }
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => match rest.iter().position(|&b| ends_scalar(b)) {
+                Some(end) => Some(is_json_scalar(rest.get(..end).unwrap_or_default())),
+                None if self.eof => Some(is_json_scalar(rest)),
+                None if rest.len() >= PROBE_TOKEN_MAX => Some(true),
+                None => None,
+            },
             _ => Some(false),
         }
     }
 
     fn capture(&mut self, key: Key, start: u64) {
-        let raw = self
-            .buf
-            .get(self.idx(start)..self.idx(self.pos))
-            .unwrap_or_default();
+        let raw = self.buf.get(self.idx(start)..self.idx(self.pos)).unwrap_or_default();
         match key {
             Key::Kind | Key::ApiVersion => {
                 let value = decode_string(raw);
@@ -885,9 +838,7 @@ impl<R: Read> ItemSplitter<R> {
                             doc.keep_whole = false;
                         }
                         self.pos += 1;
-                        self.state = State::ArrValueOrEnd {
-                            role: ArrayRole::Items,
-                        };
+                        self.state = State::ArrValueOrEnd { role: ArrayRole::Items };
                         continue;
                     }
                     let Some(scan) = Scan::start(c) else {
@@ -904,26 +855,11 @@ impl<R: Read> ItemSplitter<R> {
                     };
                     let start = self.pos;
                     self.pos += 1;
-                    self.state = State::ObjSkip {
-                        start,
-                        key,
-                        scan,
-                        capture,
-                    };
+                    self.state = State::ObjSkip { start, key, scan, capture };
                 }
-                State::ObjSkip {
-                    start,
-                    key,
-                    mut scan,
-                    capture,
-                } => {
+                State::ObjSkip { start, key, mut scan, capture } => {
                     if self.scan_value(&mut scan).is_none() {
-                        return Ok(self.wait(State::ObjSkip {
-                            start,
-                            key,
-                            scan,
-                            capture,
-                        }));
+                        return Ok(self.wait(State::ObjSkip { start, key, scan, capture }));
                     }
                     if capture {
                         self.capture(key, start);
@@ -962,33 +898,16 @@ impl<R: Read> ItemSplitter<R> {
                     }
                     let Some(scan) = Scan::start(c) else {
                         let what = elem_desc(role, self.next_item());
-                        return Err(
-                            self.error_here(format!("expected {what}, found {}", describe(c)))
-                        );
+                        return Err(self.error_here(format!("expected {what}, found {}", describe(c))));
                     };
                     let start = self.pos;
                     let line = self.line_at(start);
                     self.pos += 1;
-                    self.state = State::ArrElem {
-                        start,
-                        line,
-                        scan,
-                        role,
-                    };
+                    self.state = State::ArrElem { start, line, scan, role };
                 }
-                State::ArrElem {
-                    start,
-                    line,
-                    mut scan,
-                    role,
-                } => {
+                State::ArrElem { start, line, mut scan, role } => {
                     if self.scan_value(&mut scan).is_none() {
-                        return Ok(self.wait(State::ArrElem {
-                            start,
-                            line,
-                            scan,
-                            role,
-                        }));
+                        return Ok(self.wait(State::ArrElem { start, line, scan, role }));
                     }
                     let bytes = self.slice_vec(start, self.pos);
                     let (doc, index) = match self.doc.as_mut() {
@@ -999,12 +918,7 @@ impl<R: Read> ItemSplitter<R> {
                         None => (0, 0),
                     };
                     self.state = State::ArrCommaOrEnd { role };
-                    return Ok(Step::Piece(Piece::Item(RawItem {
-                        bytes,
-                        line,
-                        index,
-                        doc,
-                    })));
+                    return Ok(Step::Piece(Piece::Item(RawItem { bytes, line, index, doc })));
                 }
                 State::ArrCommaOrEnd { role } => match self.skip_ws() {
                     None => return Ok(self.wait(State::ArrCommaOrEnd { role })),
@@ -1020,10 +934,7 @@ impl<R: Read> ItemSplitter<R> {
                     }
                     Some(c) => {
                         let what = elem_desc(role, self.next_item().saturating_sub(1));
-                        return Err(self.error_here(format!(
-                            "expected ',' or ']' after {what}, found {}",
-                            describe(c)
-                        )));
+                        return Err(self.error_here(format!("expected ',' or ']' after {what}, found {}", describe(c))));
                     }
                 },
             }
@@ -1038,10 +949,9 @@ impl<R: Read> ItemSplitter<R> {
         let done = self.next_item();
         let message = match &self.state {
             State::BeforeDoc | State::Probe | State::Done => return None,
-            State::ArrElem { line, role, .. } => format!(
-                "unexpected end of file inside {} (started at line {line})",
-                elem_desc(*role, done)
-            ),
+            State::ArrElem { line, role, .. } => {
+                format!("unexpected end of file inside {} (started at line {line})", elem_desc(*role, done))
+            }
             State::ArrValueOrEnd { role } | State::ArrCommaOrEnd { role } => {
                 let array = match role {
                     ArrayRole::Items => "items[]",
@@ -1052,9 +962,7 @@ impl<R: Read> ItemSplitter<R> {
                      (the document started at line {doc_line})"
                 )
             }
-            _ => format!(
-                "unexpected end of file inside the top-level object (started at line {doc_line})"
-            ),
+            _ => format!("unexpected end of file inside the top-level object (started at line {doc_line})"),
         };
         Some(self.error_at(at, message))
     }
@@ -1153,18 +1061,9 @@ fn close_frame(stack: &mut Vec<Frame>, c: u8) -> bool {
     }
 }
 
-fn walk_fields(
-    bytes: &[u8],
-    base_line: u64,
-    max_depth: usize,
-    visit: &mut dyn FnMut(&str, u64) -> Visit,
-) {
+fn walk_fields(bytes: &[u8], base_line: u64, max_depth: usize, visit: &mut dyn FnMut(&str, u64) -> Visit) {
     let max_depth = max_depth.min(MAX_LOCATE_DEPTH);
-    let mut lines = LineCounter {
-        bytes,
-        counted: 0,
-        line: base_line,
-    };
+    let mut lines = LineCounter { bytes, counted: 0, line: base_line };
     let mut stack: Vec<Frame> = Vec::new();
     let mut path = String::new();
     let mut expect = Expect::Value;
@@ -1181,17 +1080,9 @@ fn walk_fields(
         match expect {
             Expect::Value => {
                 if descend && (c == b'{' || c == b'[') {
-                    stack.push(Frame {
-                        array: c == b'[',
-                        path_len: path.len(),
-                        next_index: 0,
-                    });
+                    stack.push(Frame { array: c == b'[', path_len: path.len(), next_index: 0 });
                     i += 1;
-                    expect = if c == b'[' {
-                        Expect::ElemOrEnd
-                    } else {
-                        Expect::KeyOrEnd
-                    };
+                    expect = if c == b'[' { Expect::ElemOrEnd } else { Expect::KeyOrEnd };
                     continue;
                 }
                 let Some(mut scan) = Scan::start(c) else {
@@ -1274,11 +1165,7 @@ fn walk_fields(
             Expect::CommaOrEnd => match c {
                 b',' => {
                     i += 1;
-                    expect = if stack.last().is_some_and(|f| f.array) {
-                        Expect::ElemOrEnd
-                    } else {
-                        Expect::KeyOrEnd
-                    };
+                    expect = if stack.last().is_some_and(|f| f.array) { Expect::ElemOrEnd } else { Expect::KeyOrEnd };
                 }
                 b'}' | b']' => {
                     if !close_frame(&mut stack, c) {
@@ -1325,12 +1212,7 @@ mod tests {
         }
         assert!(splitter.is_finished());
         let trailing = splitter.trailing().zip(splitter.trailing_line());
-        Outcome {
-            pieces,
-            error,
-            envelopes: splitter.envelopes().to_vec(),
-            trailing,
-        }
+        Outcome { pieces, error, envelopes: splitter.envelopes().to_vec(), trailing }
     }
 
     fn run(doc: &[u8], chunk: usize, max: usize) -> Outcome {
@@ -1457,24 +1339,14 @@ mod tests {
             let value: Value = serde_json::from_slice(&raw.bytes).expect("item parses");
             assert_eq!(value, pods[k]);
             // The item's line plus its own offset must land on the document line.
-            let term = locate(
-                &raw.bytes,
-                raw.line,
-                "status.containerStatuses[0].lastState.terminated",
-            );
+            let term = locate(&raw.bytes, raw.line, "status.containerStatuses[0].lastState.terminated");
             let expected = raw.line + line_of(text(raw), "\"terminated\"") - 1;
             assert_eq!(term, Some(expected));
             assert_eq!(line_of(&doc, &format!("\"web-{k}\"")), {
                 locate(&raw.bytes, raw.line, "metadata.name").expect("name located")
             });
         }
-        assert_eq!(
-            out.envelopes,
-            vec![Envelope {
-                kind: Some("PodList".into()),
-                api_version: Some("v1".into()),
-            }]
-        );
+        assert_eq!(out.envelopes, vec![Envelope { kind: Some("PodList".into()), api_version: Some("v1".into()) }]);
         assert_eq!(out.trailing, None);
     }
 
@@ -1496,10 +1368,7 @@ mod tests {
     /// Documents covering every shape; used by the chunk-boundary property test.
     fn corpus() -> Vec<Vec<u8>> {
         let pods: Vec<Value> = (0..4).map(pod).collect();
-        let mut docs: Vec<Vec<u8>> = [0, 2, 4]
-            .iter()
-            .map(|&ind| build_list(&pods, ind).0.into_bytes())
-            .collect();
+        let mut docs: Vec<Vec<u8>> = [0, 2, 4].iter().map(|&ind| build_list(&pods, ind).0.into_bytes()).collect();
         let deep = format!("{{\"items\":[{}{}]}}", "[".repeat(2000), "]".repeat(2000));
         let listed = build_list(&pods[..1], 2).0;
         let small: Vec<&str> = vec![
@@ -1543,12 +1412,7 @@ mod tests {
             for chunk in 1..64 {
                 for max in [1, 3] {
                     let out = run(&doc, chunk, max);
-                    assert_eq!(
-                        out,
-                        reference,
-                        "chunk {chunk}, max {max}, doc {:?}",
-                        String::from_utf8_lossy(&doc)
-                    );
+                    assert_eq!(out, reference, "chunk {chunk}, max {max}, doc {:?}", String::from_utf8_lossy(&doc));
                 }
             }
         }
@@ -1578,10 +1442,7 @@ mod tests {
         let out = split_ok(doc);
         let got = items(&out);
         assert_eq!(got.len(), 2);
-        assert_eq!(
-            text(got[0]),
-            r#"{"a":"}{][\"","b":"\\","c":"\\\"}","d":"\\\\"}"#
-        );
+        assert_eq!(text(got[0]), r#"{"a":"}{][\"","b":"\\","c":"\\\"}","d":"\\\\"}"#);
         let v: Value = serde_json::from_slice(&got[0].bytes).expect("parses");
         assert_eq!(v["c"], "\\\"}");
         assert_eq!(text(got[1]), r#"{"e":"x\"y"}"#);
@@ -1626,10 +1487,7 @@ mod tests {
         assert!(split_ok(br#"{"kind":"List","items":[]}"#).pieces.is_empty());
         assert!(split_ok(b"{\"items\": [\n  ]\n}").pieces.is_empty());
 
-        for doc in [
-            r#"{"kind":"List","items":{}}"#,
-            r#"{"items":5,"kind":"Weird"}"#,
-        ] {
+        for doc in [r#"{"kind":"List","items":{}}"#, r#"{"items":5,"kind":"Weird"}"#] {
             let out = split_ok(doc.as_bytes());
             assert_eq!(out.pieces.len(), 1, "{doc}");
             assert!(out.pieces[0].is_whole());
@@ -1645,39 +1503,16 @@ mod tests {
     fn non_object_items_are_passed_through() {
         let out = split_ok(br#"{"items":[null, 1 ,"x",[1,[2]],{"a":1},true,-1.5e3,false]}"#);
         let texts: Vec<&str> = items(&out).into_iter().map(text).collect();
-        assert_eq!(
-            texts,
-            vec![
-                "null",
-                "1",
-                "\"x\"",
-                "[1,[2]]",
-                "{\"a\":1}",
-                "true",
-                "-1.5e3",
-                "false"
-            ]
-        );
+        assert_eq!(texts, vec!["null", "1", "\"x\"", "[1,[2]]", "{\"a\":1}", "true", "-1.5e3", "false"]);
     }
 
     #[test]
     fn concatenated_documents() {
         let doc = "{\"kind\":\"PodList\",\"items\":[{\"a\":1}]}\n{\"kind\":\"EventList\",\"items\":[{\"b\":2},{\"c\":3}]}\n{\"kind\":\"Pod\"}\n";
         let out = split_ok(doc.as_bytes());
-        let summary: Vec<(bool, usize, usize, u64)> = out
-            .pieces
-            .iter()
-            .map(|p| (p.is_whole(), p.raw().doc, p.raw().index, p.raw().line))
-            .collect();
-        assert_eq!(
-            summary,
-            vec![
-                (false, 0, 0, 1),
-                (false, 1, 0, 2),
-                (false, 1, 1, 2),
-                (true, 2, 0, 3)
-            ]
-        );
+        let summary: Vec<(bool, usize, usize, u64)> =
+            out.pieces.iter().map(|p| (p.is_whole(), p.raw().doc, p.raw().index, p.raw().line)).collect();
+        assert_eq!(summary, vec![(false, 0, 0, 1), (false, 1, 0, 2), (false, 1, 1, 2), (true, 2, 0, 3)]);
         let kinds: Vec<Option<&str>> = out.envelopes.iter().map(|e| e.kind.as_deref()).collect();
         assert_eq!(kinds, vec![Some("PodList"), Some("EventList"), Some("Pod")]);
         assert_eq!(out.trailing, None);
@@ -1686,8 +1521,7 @@ mod tests {
     #[test]
     fn trailing_plain_text_is_reported_not_an_error() {
         let json = "{\"items\":[{\"a\":1}]}\n";
-        let tail =
-            "==== START logs for container app of pod default/web-0 ====\n{\"level\":\"info\"}\n";
+        let tail = "==== START logs for container app of pod default/web-0 ====\n{\"level\":\"info\"}\n";
         let doc = format!("{json}{tail}");
         for chunk in [1, 3, CHUNK] {
             let mut splitter = ItemSplitter::with_chunk_size(doc.as_bytes(), chunk);
@@ -1697,11 +1531,7 @@ mod tests {
             assert_eq!(splitter.trailing(), Some(json.len() as u64));
             assert_eq!(splitter.trailing_line(), Some(2));
             let mut rest = String::new();
-            splitter
-                .into_trailing()
-                .expect("trailing reader")
-                .read_to_string(&mut rest)
-                .expect("read");
+            splitter.into_trailing().expect("trailing reader").read_to_string(&mut rest).expect("read");
             assert_eq!(rest, tail);
         }
         // Log lines starting with a bracket are not mistaken for JSON.
@@ -1726,15 +1556,9 @@ mod tests {
         assert_eq!(first.len(), 1);
         assert_eq!(first[0].raw().bytes, b"{\"a\":1}");
         let err = splitter.next_batch(10).expect_err("truncated");
-        assert_eq!(
-            err.message,
-            "unexpected end of file inside items[] element 1 (started at line 2)"
-        );
+        assert_eq!(err.message, "unexpected end of file inside items[] element 1 (started at line 2)");
         assert_eq!((err.line, err.column, err.offset), (3, 1, doc.len() as u64));
-        assert!(
-            err.to_string()
-                .starts_with("line 3, column 1: unexpected end")
-        );
+        assert!(err.to_string().starts_with("line 3, column 1: unexpected end"));
         assert!(splitter.next_batch(10).expect("finished").is_empty());
     }
 
@@ -1746,21 +1570,12 @@ mod tests {
         for len in 1..trimmed {
             let prefix = &doc.as_bytes()[..len];
             let out = run(prefix, 5, 4);
-            let err = out
-                .error
-                .unwrap_or_else(|| panic!("no error at length {len}"));
+            let err = out.error.unwrap_or_else(|| panic!("no error at length {len}"));
             let expected_line = prefix.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-            let last_nl = prefix
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |k| k + 1);
+            let last_nl = prefix.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
             assert_eq!(err.line, expected_line, "len {len}");
             assert_eq!(err.column, (len - last_nl) as u64 + 1, "len {len}");
-            assert!(
-                err.message.starts_with("unexpected end of file"),
-                "{}",
-                err.message
-            );
+            assert!(err.message.starts_with("unexpected end of file"), "{}", err.message);
             assert!(full.pieces.starts_with(&out.pieces), "len {len}");
         }
     }
@@ -1771,14 +1586,9 @@ mod tests {
         assert_eq!(out.pieces.len(), 1);
         let err = out.error.expect("error");
         assert_eq!((err.line, err.column), (1, 19));
-        assert_eq!(
-            err.message,
-            "expected ',' or ']' after items[] element 0, found 'x'"
-        );
+        assert_eq!(err.message, "expected ',' or ']' after items[] element 0, found 'x'");
 
-        let err = run(b"{\"items\":[{\"a\":1}}]}", CHUNK, 10)
-            .error
-            .expect("error");
+        let err = run(b"{\"items\":[{\"a\":1}}]}", CHUNK, 10).error.expect("error");
         assert_eq!(err.column, 18);
 
         let err = run(b"\n\n  hello", CHUNK, 10).error.expect("error");
@@ -1787,9 +1597,7 @@ mod tests {
 
         let err = run(b"{\"a\" 1}", CHUNK, 10).error.expect("error");
         assert!(err.message.starts_with("expected ':'"), "{}", err.message);
-        let err = run(b"{\"items\":[{\"a\":1}, ?]}", CHUNK, 10)
-            .error
-            .expect("error");
+        let err = run(b"{\"items\":[{\"a\":1}, ?]}", CHUNK, 10).error.expect("error");
         assert_eq!(err.message, "expected items[] element 1, found '?'");
     }
 
@@ -1885,11 +1693,7 @@ mod tests {
         let (doc, _) = build_list(&[pod(0), pod(1), pod(2)], 4);
         let reference = split_ok(doc.as_bytes());
         for step in [1, 2, 13] {
-            let reader = Trickle {
-                data: doc.as_bytes(),
-                step,
-                calls: 0,
-            };
+            let reader = Trickle { data: doc.as_bytes(), step, calls: 0 };
             assert_eq!(run_reader(reader, 64, 2), reference);
         }
     }
@@ -1912,20 +1716,10 @@ mod tests {
 
     #[test]
     fn read_errors_are_reported() {
-        let out = run_reader(
-            Failing {
-                data: b"{\"items\":[{\"a\":1},\n{\"b\"",
-            },
-            4,
-            10,
-        );
+        let out = run_reader(Failing { data: b"{\"items\":[{\"a\":1},\n{\"b\"" }, 4, 10);
         assert_eq!(out.pieces.len(), 1);
         let err = out.error.expect("error");
-        assert!(
-            err.message.contains("read error: disk on fire"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("read error: disk on fire"), "{}", err.message);
         assert_eq!(err.line, 2);
     }
 
@@ -1974,23 +1768,11 @@ mod tests {
         assert_eq!(find("metadata"), Some(at("\"metadata\"")));
         assert_eq!(find("metadata.annotations.a.b/c"), Some(at("\"a.b/c\"")));
         assert_eq!(find("spec.containers[0]"), Some(at("{\"name\": \"app\"}")));
-        assert_eq!(
-            find("spec.containers[1]"),
-            Some(at("{\"name\": \"app\"}") + 1)
-        );
+        assert_eq!(find("spec.containers[1]"), Some(at("{\"name\": \"app\"}") + 1));
         assert_eq!(find("spec.containers[1].name"), Some(at("\"sidecar\"")));
-        assert_eq!(
-            find("spec.containers[1].resources.limits.memory"),
-            Some(at("\"memory\""))
-        );
-        assert_eq!(
-            find("status.containerStatuses[0].lastState.terminated"),
-            Some(at("\"terminated\""))
-        );
-        assert_eq!(
-            find("status.containerStatuses[0].restartCount"),
-            Some(at("\"restartCount\""))
-        );
+        assert_eq!(find("spec.containers[1].resources.limits.memory"), Some(at("\"memory\"")));
+        assert_eq!(find("status.containerStatuses[0].lastState.terminated"), Some(at("\"terminated\"")));
+        assert_eq!(find("status.containerStatuses[0].restartCount"), Some(at("\"restartCount\"")));
         // Sorted by appearance.
         assert!(fields.windows(2).all(|w| w[0].1 <= w[1].1));
         assert_eq!(fields.first().map(|f| f.0.as_str()), Some("apiVersion"));
@@ -2005,17 +1787,10 @@ mod tests {
         assert!(locate_fields(POD.as_bytes(), base, 0).is_empty());
 
         assert_eq!(
-            locate(
-                POD.as_bytes(),
-                base,
-                "status.containerStatuses[0].lastState.terminated.reason"
-            ),
+            locate(POD.as_bytes(), base, "status.containerStatuses[0].lastState.terminated.reason"),
             Some(at("\"reason\""))
         );
-        assert_eq!(
-            locate(POD.as_bytes(), base, "status.containerStatuses[1]"),
-            None
-        );
+        assert_eq!(locate(POD.as_bytes(), base, "status.containerStatuses[1]"), None);
         assert_eq!(locate(POD.as_bytes(), base, "spec.container"), None);
         assert_eq!(locate(POD.as_bytes(), base, ""), None);
     }
@@ -2024,11 +1799,7 @@ mod tests {
     fn locate_tolerates_malformed_input() {
         let cut = &POD.as_bytes()[..POD.find("\"lastState\"").expect("present") + 3];
         let fields = locate_fields(cut, 1, 10);
-        assert!(
-            fields
-                .iter()
-                .any(|(p, _)| p == "status.containerStatuses[0].name")
-        );
+        assert!(fields.iter().any(|(p, _)| p == "status.containerStatuses[0].name"));
         assert!(locate(cut, 1, "status.containerStatuses[0].lastState.terminated").is_none());
         // Mismatched close ends the walk with what was found.
         let fields = locate_fields(br#"{"a":{"b":1],"c":2}"#, 1, 10);

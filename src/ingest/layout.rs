@@ -25,7 +25,10 @@ pub enum Layout {
 #[derive(Debug, Clone)]
 pub enum FileRole {
     Document,
-    Log { key: ContainerKey, previous: bool },
+    Log {
+        key: ContainerKey,
+        previous: bool,
+    },
     CollectorErrors,
     /// Known not to hold cluster state (analyzer output, collector timings, ...).
     Ignored,
@@ -45,7 +48,9 @@ pub fn bundle_root(_input: &Path, files: &[PathBuf]) -> (PathBuf, Vec<String>) {
     // `support-bundle-<time>/cluster-resources/...` one level down.
     let mut tops: Vec<&str> = all
         .iter()
-        .filter_map(|f| f.split_once('/').filter(|(_, rest)| rest.starts_with("cluster-resources/")).map(|(top, _)| top))
+        .filter_map(|f| {
+            f.split_once('/').filter(|(_, rest)| rest.starts_with("cluster-resources/")).map(|(top, _)| top)
+        })
         .collect();
     tops.sort();
     tops.dedup();
@@ -58,11 +63,7 @@ pub fn bundle_root(_input: &Path, files: &[PathBuf]) -> (PathBuf, Vec<String>) {
 }
 
 pub fn detect(files: &[String]) -> Layout {
-    if files.iter().any(|f| f.starts_with("cluster-resources/")) {
-        Layout::SupportBundle
-    } else {
-        Layout::Directory
-    }
+    if files.iter().any(|f| f.starts_with("cluster-resources/")) { Layout::SupportBundle } else { Layout::Directory }
 }
 
 /// The role of a file at `inside` (a `/`-separated path relative to the bundle root).
@@ -82,7 +83,11 @@ fn support_bundle_role(inside: &str) -> FileRole {
                     Some(c) => (c, true),
                     None => (stem, false),
                 };
-                let key = ContainerKey { namespace: namespace.to_string(), pod: pod.to_string(), container: container.to_string() };
+                let key = ContainerKey {
+                    namespace: namespace.to_string(),
+                    pod: pod.to_string(),
+                    container: container.to_string(),
+                };
                 return FileRole::Log { key, previous };
             }
         }
@@ -141,15 +146,24 @@ mod tests {
     #[test]
     fn classifies_other_bundle_files() {
         assert!(matches!(support_bundle_role("cluster-resources/pods/default.json"), FileRole::Document));
-        assert!(matches!(support_bundle_role("cluster-resources/pod-disruption-budgets-errors.json"), FileRole::CollectorErrors));
+        assert!(matches!(
+            support_bundle_role("cluster-resources/pod-disruption-budgets-errors.json"),
+            FileRole::CollectorErrors
+        ));
         // troubleshoot quirk: a directory named like an errors file, holding lists.
-        assert!(matches!(support_bundle_role("cluster-resources/statefulsets-errors.json/default.json"), FileRole::Document));
+        assert!(matches!(
+            support_bundle_role("cluster-resources/statefulsets-errors.json/default.json"),
+            FileRole::Document
+        ));
         assert!(matches!(support_bundle_role("analysis.json"), FileRole::Ignored));
     }
 
     #[test]
     fn finds_bundle_one_level_down() {
-        let files = vec![PathBuf::from("support-bundle-x/cluster-resources/nodes.json"), PathBuf::from("support-bundle-x/version.yaml")];
+        let files = vec![
+            PathBuf::from("support-bundle-x/cluster-resources/nodes.json"),
+            PathBuf::from("support-bundle-x/version.yaml"),
+        ];
         let (root, inner) = bundle_root(Path::new("."), &files);
         assert_eq!(root, PathBuf::from("support-bundle-x"));
         assert_eq!(inner, vec!["cluster-resources/nodes.json".to_string(), "version.yaml".to_string()]);

@@ -89,7 +89,12 @@ pub fn load(inputs: &[Input]) -> Result<Ingested, IngestError> {
                     .lock()
                     .read_to_end(&mut bytes)
                     .map_err(|source| IngestError::Io { path: display.clone(), source })?;
-                let job = Job { input: display.clone(), rel: display.clone(), role: FileRole::Document, content: Content::Bytes(bytes) };
+                let job = Job {
+                    input: display.clone(),
+                    rel: display.clone(),
+                    role: FileRole::Document,
+                    content: Content::Bytes(bytes),
+                };
                 (Layout::Stream, vec![job])
             }
             Input::Path(path) => discover(path, &display)?,
@@ -105,11 +110,8 @@ pub fn load(inputs: &[Input]) -> Result<Ingested, IngestError> {
 
     let mut model = Model::default();
     let source_ids: Vec<_> = jobs.iter().map(|j| model.sources.add(&j.input, &j.rel)).collect();
-    let partials: Vec<decode::Partial> = jobs
-        .par_iter()
-        .zip(source_ids.par_iter())
-        .map(|(job, &source)| parse_job(job, source))
-        .collect();
+    let partials: Vec<decode::Partial> =
+        jobs.par_iter().zip(source_ids.par_iter()).map(|(job, &source)| parse_job(job, source)).collect();
     for partial in partials {
         partial.merge_into(&mut model);
     }
@@ -122,9 +124,12 @@ fn parse_job(job: &Job, source: crate::model::source::SourceId) -> decode::Parti
     let label = job.rel.clone();
     match &job.role {
         FileRole::Ignored => {}
-        FileRole::Unreadable(error) => {
-            partial.warn(WarningCode::UnreadableFile, &job.input, &label, format!("cannot list directory: {error}; its files were skipped"))
-        }
+        FileRole::Unreadable(error) => partial.warn(
+            WarningCode::UnreadableFile,
+            &job.input,
+            &label,
+            format!("cannot list directory: {error}; its files were skipped"),
+        ),
         FileRole::Log { key, previous } => {
             let (location, size) = match &job.content {
                 Content::File(path) => {
@@ -138,13 +143,20 @@ fn parse_job(job: &Job, source: crate::model::source::SourceId) -> decode::Parti
         }
         FileRole::CollectorErrors => match read_content(&job.content) {
             Ok(bytes) => decode::collector_errors(&bytes, &job.input, &label, &mut partial),
-            Err(e) => partial.warn(WarningCode::UnreadableFile, &job.input, &label, format!("cannot read: {e}; file skipped")),
+            Err(e) => {
+                partial.warn(WarningCode::UnreadableFile, &job.input, &label, format!("cannot read: {e}; file skipped"))
+            }
         },
         FileRole::Document => match &job.content {
             Content::Bytes(bytes) => decode::document(bytes, source, &job.input, &label, &mut partial),
             Content::File(path) => {
                 if let Err(e) = decode::document_file(path, source, &job.input, &label, &mut partial) {
-                    partial.warn(WarningCode::UnreadableFile, &job.input, &label, format!("cannot read: {e}; file skipped"))
+                    partial.warn(
+                        WarningCode::UnreadableFile,
+                        &job.input,
+                        &label,
+                        format!("cannot read: {e}; file skipped"),
+                    )
                 }
             }
         },
@@ -172,7 +184,10 @@ fn discover(path: &Path, display: &str) -> Result<(Layout, Vec<Job>), IngestErro
     if !meta.is_dir() {
         let role = layout::loose_file_role(path);
         let rel = display.to_string();
-        return Ok((Layout::Files, vec![Job { input: display.to_string(), rel, role, content: Content::File(path.to_path_buf()) }]));
+        return Ok((
+            Layout::Files,
+            vec![Job { input: display.to_string(), rel, role, content: Content::File(path.to_path_buf()) }],
+        ));
     }
     let mut files = Vec::new();
     let mut unreadable = Vec::new();

@@ -38,7 +38,9 @@ pub fn documents(text: &str) -> Vec<Result<Doc<'_>, String>> {
                         loc.column(),
                         e.to_string().split(" at line ").next().unwrap_or_default()
                     ),
-                    None => format!("not valid YAML in the document starting at line {start_line}: {e}; this document was skipped"),
+                    None => format!(
+                        "not valid YAML in the document starting at line {start_line}: {e}; this document was skipped"
+                    ),
                 };
                 out.push(Err(message));
             }
@@ -53,8 +55,7 @@ fn split_documents(text: &str) -> Vec<(u64, &str)> {
     let mut start = 0usize;
     let mut start_line = 1u64;
     let mut offset = 0usize;
-    let mut line_no = 1u64;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in (1u64..).zip(text.split_inclusive('\n')) {
         let bare = line.trim_end();
         let is_marker = bare == "---" || bare.starts_with("--- ") || bare == "...";
         if is_marker {
@@ -63,7 +64,6 @@ fn split_documents(text: &str) -> Vec<(u64, &str)> {
             start_line = line_no + 1;
         }
         offset += line.len();
-        line_no += 1;
     }
     docs.push((start_line, &text[start..]));
     docs

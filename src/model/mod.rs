@@ -139,11 +139,7 @@ impl Container {
     /// JSON path of this container's status entry.
     pub fn status_path(&self) -> Option<String> {
         let status = self.status.as_ref()?;
-        let list = if self.init {
-            "initContainerStatuses"
-        } else {
-            "containerStatuses"
-        };
+        let list = if self.init { "initContainerStatuses" } else { "containerStatuses" };
         Some(format!("status.{list}[{}]", status.index))
     }
     pub fn spec_path(&self) -> String {
@@ -198,10 +194,7 @@ pub struct Node {
 
 impl Node {
     pub fn is_ready(&self) -> Option<bool> {
-        self.conditions
-            .iter()
-            .find(|c| c.type_ == "Ready")
-            .map(|c| c.status == "True")
+        self.conditions.iter().find(|c| c.type_ == "Ready").map(|c| c.status == "True")
     }
 }
 
@@ -264,22 +257,25 @@ pub struct Model {
 impl Model {
     /// Makes lookups deterministic whatever order files were parsed in.
     pub fn finish(&mut self) {
-        self.pods.sort_by(|a, b| {
-            (&a.namespace, &a.name, a.origin.source).cmp(&(&b.namespace, &b.name, b.origin.source))
-        });
-        // The same pod seen twice (in a list and as a single file) counts once.
         self.pods
-            .dedup_by(|later, earlier| later.namespace == earlier.namespace && later.name == earlier.name);
+            .sort_by(|a, b| (&a.namespace, &a.name, a.origin.source).cmp(&(&b.namespace, &b.name, b.origin.source)));
+        // The same pod seen twice (in a list and as a single file) counts once.
+        self.pods.dedup_by(|later, earlier| later.namespace == earlier.namespace && later.name == earlier.name);
         self.events.sort_by(|a, b| {
-            (&a.namespace, &a.object_name, a.first_seen, &a.reason, &a.message, a.origin.source, a.origin.line)
-                .cmp(&(&b.namespace, &b.object_name, b.first_seen, &b.reason, &b.message, b.origin.source, b.origin.line))
+            (&a.namespace, &a.object_name, a.first_seen, &a.reason, &a.message, a.origin.source, a.origin.line).cmp(&(
+                &b.namespace,
+                &b.object_name,
+                b.first_seen,
+                &b.reason,
+                &b.message,
+                b.origin.source,
+                b.origin.line,
+            ))
         });
         self.nodes.sort_by(|a, b| a.name.cmp(&b.name));
         self.nodes.dedup_by(|a, b| a.name == b.name);
-        self.workloads
-            .sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
-        self.workloads
-            .dedup_by(|a, b| a.kind == b.kind && a.namespace == b.namespace && a.name == b.name);
+        self.workloads.sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
+        self.workloads.dedup_by(|a, b| a.kind == b.kind && a.namespace == b.namespace && a.name == b.name);
         self.warnings.sort();
         self.warnings.dedup();
     }
@@ -322,20 +318,19 @@ impl Model {
     }
 
     pub fn events_for_pod<'a>(&'a self, pod: &'a Pod) -> impl Iterator<Item = &'a Event> + 'a {
-        let start = self
-            .events
-            .partition_point(|e| (e.namespace.as_str(), e.object_name.as_str()) < (pod.namespace.as_str(), pod.name.as_str()));
+        let start = self.events.partition_point(|e| {
+            (e.namespace.as_str(), e.object_name.as_str()) < (pod.namespace.as_str(), pod.name.as_str())
+        });
         self.events[start..]
             .iter()
             .take_while(move |e| e.namespace == pod.namespace && e.object_name == pod.name)
-            .filter(move |e| e.object_kind == "Pod" && (e.object_uid.is_empty() || pod.uid.is_empty() || e.object_uid == pod.uid))
+            .filter(move |e| {
+                e.object_kind == "Pod" && (e.object_uid.is_empty() || pod.uid.is_empty() || e.object_uid == pod.uid)
+            })
     }
 
     pub fn node(&self, name: &str) -> Option<&Node> {
-        self.nodes
-            .binary_search_by(|n| n.name.as_str().cmp(name))
-            .ok()
-            .map(|i| &self.nodes[i])
+        self.nodes.binary_search_by(|n| n.name.as_str().cmp(name)).ok().map(|i| &self.nodes[i])
     }
 
     pub fn note_time(&mut self, t: Option<Time>) {

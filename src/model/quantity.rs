@@ -42,11 +42,7 @@ pub fn memory_bytes(text: &str) -> Option<f64> {
 pub fn doubled_memory(text: &str) -> Option<String> {
     let bytes = memory_bytes(text)? * 2.0;
     let mi = (bytes / 1024.0f64.powi(2)).ceil();
-    if mi >= 1024.0 && (mi % 1024.0) == 0.0 {
-        Some(format!("{}Gi", mi / 1024.0))
-    } else {
-        Some(format!("{mi}Mi"))
-    }
+    if mi >= 1024.0 && (mi % 1024.0) == 0.0 { Some(format!("{}Gi", mi / 1024.0)) } else { Some(format!("{mi}Mi")) }
 }
 
 #[cfg(test)]

@@ -161,8 +161,10 @@ pub fn build(
         .collect();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let active: Vec<&Finding> = findings.iter().filter(|f| f.state == FindingState::Active).collect();
-    let mut workloads: Vec<(&str, &str, &str)> =
-        active.iter().map(|f| (f.workload.kind.as_str(), f.workload.namespace.as_str(), f.workload.name.as_str())).collect();
+    let mut workloads: Vec<(&str, &str, &str)> = active
+        .iter()
+        .map(|f| (f.workload.kind.as_str(), f.workload.namespace.as_str(), f.workload.name.as_str()))
+        .collect();
     workloads.sort();
     workloads.dedup();
     let summary = Summary {
@@ -227,10 +229,8 @@ fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
         .chain(termination.and_then(|t| t.finished_at))
         .chain(evidence_times)
         .max();
-    let fingerprint = format!(
-        "{}/{}/{}/{}/{}",
-        d.cause, s.pod.namespace, s.workload.kind, s.workload.name, s.container.name
-    );
+    let fingerprint =
+        format!("{}/{}/{}/{}/{}", d.cause, s.pod.namespace, s.workload.kind, s.workload.name, s.container.name);
     Finding {
         id: String::new(),
         fingerprint,
@@ -248,7 +248,11 @@ fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
             container: Some(s.container.name.clone()),
             node: (!s.pod.node.is_empty()).then(|| s.pod.node.clone()),
         },
-        workload: WorkloadRef { kind: s.workload.kind.clone(), namespace: s.pod.namespace.clone(), name: s.workload.name.clone() },
+        workload: WorkloadRef {
+            kind: s.workload.kind.clone(),
+            namespace: s.pod.namespace.clone(),
+            name: s.workload.name.clone(),
+        },
         image: s.container.image.clone(),
         restarts: s.status.restart_count,
         last_exit_code: termination.map(|t| t.exit_code),
@@ -256,7 +260,10 @@ fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
         last_seen,
         pods: vec![s.pod.name.clone()],
         ready_replicas: ready,
-        log: ctx.crash_log(d.subject).filter(|_| d.evidence.iter().any(|e| e.kind == crate::rules::EvidenceKind::Log)).map(|l| l.which),
+        log: ctx
+            .crash_log(d.subject)
+            .filter(|_| d.evidence.iter().any(|e| e.kind == crate::rules::EvidenceKind::Log))
+            .map(|l| l.which),
         evidence: d.evidence,
         remediation: d.remediation,
     }

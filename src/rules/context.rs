@@ -83,7 +83,14 @@ impl<'m> Ctx<'m> {
     }
 
     /// Evidence pointing at a field of the subject's pod.
-    pub fn status_evidence(&self, pod: &Pod, kind: EvidenceKind, path: String, text: String, time: Option<Time>) -> Evidence {
+    pub fn status_evidence(
+        &self,
+        pod: &Pod,
+        kind: EvidenceKind,
+        path: String,
+        text: String,
+        time: Option<Time>,
+    ) -> Evidence {
         let source = self.model.sources.get(pod.origin.source);
         Evidence {
             kind,

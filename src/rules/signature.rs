@@ -180,12 +180,12 @@ impl Rule for SignatureRule {
 
     fn diagnose(&self, index: usize, ctx: &Ctx) -> Vec<Diagnosis> {
         let subject = &ctx.subjects[index];
-        let applies = match (self.spec.subjects, &subject.kind) {
-            (SubjectFilter::Any, _) => true,
-            (SubjectFilter::CrashLoop, SubjectKind::CrashLoop) => true,
-            (SubjectFilter::Blocked, SubjectKind::Blocked { .. }) => true,
-            _ => false,
-        };
+        let applies = matches!(
+            (self.spec.subjects, &subject.kind),
+            (SubjectFilter::Any, _)
+                | (SubjectFilter::CrashLoop, SubjectKind::CrashLoop)
+                | (SubjectFilter::Blocked, SubjectKind::Blocked { .. })
+        );
         if !applies {
             return Vec::new();
         }
@@ -238,16 +238,29 @@ impl Rule for SignatureRule {
                     ));
                 }
             }
-            let mut events: Vec<_> = ctx.events_for(subject).filter(|e| self.messages.iter().any(|r| r.is_match(&e.message))).collect();
+            let mut events: Vec<_> =
+                ctx.events_for(subject).filter(|e| self.messages.iter().any(|r| r.is_match(&e.message))).collect();
             events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
             for e in events.into_iter().take(2) {
                 evidence.push(ctx.event_evidence(e));
             }
         }
         if let Some((reason, message)) = waiting {
-            if m.waiting_reasons.iter().any(|r| r == reason) && !evidence.iter().any(|e| e.path.as_deref().is_some_and(|p| p.ends_with("state.waiting.message"))) {
-                let text = if message.is_empty() { format!("reason: {reason}") } else { format!("reason: {reason}, message: {message}") };
-                evidence.push(ctx.status_evidence(subject.pod, EvidenceKind::Status, format!("{status_base}.state.waiting"), text, None));
+            if m.waiting_reasons.iter().any(|r| r == reason)
+                && !evidence.iter().any(|e| e.path.as_deref().is_some_and(|p| p.ends_with("state.waiting.message")))
+            {
+                let text = if message.is_empty() {
+                    format!("reason: {reason}")
+                } else {
+                    format!("reason: {reason}, message: {message}")
+                };
+                evidence.push(ctx.status_evidence(
+                    subject.pod,
+                    EvidenceKind::Status,
+                    format!("{status_base}.state.waiting"),
+                    text,
+                    None,
+                ));
             }
         }
         if let (Some(t), Some(path)) = (termination, subject.termination_path()) {

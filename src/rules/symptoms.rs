@@ -47,7 +47,9 @@ pub enum FindingState {
 pub enum SubjectKind {
     CrashLoop,
     /// Waiting with a reason that is not a crash (image pull, config error).
-    Blocked { reason: String },
+    Blocked {
+        reason: String,
+    },
 }
 
 /// One container with a problem, as the rules see it.

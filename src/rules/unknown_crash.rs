@@ -81,12 +81,19 @@ impl Rule for UnknownCrash {
                 for line in log.digest.tail.iter().rev().take(3).collect::<Vec<_>>().into_iter().rev() {
                     evidence.push(ctx.log_evidence(log, line));
                 }
-                if log.digest.tail.is_empty() { " Its log is empty." } else { " Its last log lines show no error." }.to_string()
+                if log.digest.tail.is_empty() { " Its log is empty." } else { " Its last log lines show no error." }
+                    .to_string()
             }
             (None, Some(gap)) => format!(" There is no log to read: {gap}."),
             (None, None) => String::new(),
         };
-        let exit = termination.map(|t| format!("exit code {}{}", t.exit_code, if t.reason.is_empty() { String::new() } else { format!(" ({})", t.reason) }));
+        let exit = termination.map(|t| {
+            format!(
+                "exit code {}{}",
+                t.exit_code,
+                if t.reason.is_empty() { String::new() } else { format!(" ({})", t.reason) }
+            )
+        });
         let verb = if s.state == super::FindingState::Active { "crash-loops" } else { "restarted" };
         let title = match &exit {
             Some(e) => format!("{ns}/{}: container {c} {verb} with {e}, cause not proven", s.workload.name),
@@ -109,7 +116,8 @@ impl Rule for UnknownCrash {
                 mutates: false,
             },
             Remediation {
-                description: "Start a copy of the pod with a shell instead of the crashing command, to look inside".into(),
+                description: "Start a copy of the pod with a shell instead of the crashing command, to look inside"
+                    .into(),
                 command: Some(format!("kubectl -n {ns} debug {pod} -it --copy-to={pod}-debug --container={c} -- sh")),
                 mutates: true,
             },
