@@ -40,7 +40,9 @@ fn demo_bundle_text() {
 
 #[test]
 fn rule_fixtures_json() {
-    for rule in ["oom-killed", "app-error", "dependency-unreachable", "command-not-found", "image-pull", "unknown-crash"] {
+    for rule in
+        ["oom-killed", "app-error", "dependency-unreachable", "command-not-found", "image-pull", "unknown-crash"]
+    {
         let text = report(&[&format!("fixtures/rules/{rule}/trigger"), "--format", "json"]);
         let value: Value = serde_json::from_str(&text).expect("JSON");
         common::assert_valid(&value);

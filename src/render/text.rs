@@ -1,6 +1,6 @@
 //! The default terminal summary: what is broken, why, and the next command,
 //! in one screen. Colour only when asked (TTY and no NO_COLOR, decided by
-//! the caller through anstream).
+//! the caller: a TTY and no NO_COLOR).
 
 use crate::report::{Report, Severity};
 use crate::rules::FindingState;
@@ -56,8 +56,7 @@ pub fn render(report: &Report, color: bool) -> String {
                 Some(line) => format!("{}:{line}", e.source),
                 None => e.source.clone(),
             };
-            let text: String = e.text.chars().take(160).collect();
-            let _ = writeln!(out, "  {} {text}", paint(dim, &format!("{at}:")));
+            let _ = writeln!(out, "  {} {}", paint(dim, &format!("{at}:")), shorten(&e.text, 180));
         }
         if let Some(next) = f.remediation.iter().find(|r| r.command.is_some() && !r.mutates) {
             if let Some(cmd) = &next.command {
@@ -75,4 +74,32 @@ pub fn render(report: &Report, color: bool) -> String {
         }
     }
     out
+}
+
+/// Fits a line on one screen row or two. Runtime messages put the decisive
+/// part last (`...: exec: "migrate": executable file not found in $PATH`), so
+/// the middle goes, not the end.
+fn shorten(text: &str, max: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_string();
+    }
+    let head = max / 3;
+    let tail = max - head - 3;
+    let mut out: String = chars[..head].iter().collect();
+    out.push_str(" … ");
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shorten_keeps_both_ends() {
+        let long = format!("start {} the end", "x".repeat(300));
+        let short = super::shorten(&long, 60);
+        assert!(short.starts_with("start ") && short.ends_with(" the end") && short.contains(" … "));
+        assert_eq!(short.chars().count(), 60);
+        assert_eq!(super::shorten("short", 60), "short");
+    }
 }

@@ -89,7 +89,7 @@ impl Rule for AppError {
         let (ns, pod, c) = (&s.pod.namespace, &s.pod.name, &s.container.name);
         let first = decisive[0].text.chars().take(160).collect::<String>();
         let (strength, how) = match crashed {
-            Some(crash) => (Strength::Proven, format!("crashed ({})", crash_name(crash.kind))),
+            Some(crash) => (Strength::Proven, format!("failed with a {}", crash_name(crash.kind))),
             None => (Strength::Generic, "logged an error".to_string()),
         };
         let which = match log.which {
@@ -97,7 +97,7 @@ impl Rule for AppError {
             super::LogWhich::Current => "current",
         };
         let explanation = format!(
-            "The instance that crashed {how} and exited with code {exit}; its {which} log says: \"{first}\". It has restarted {} times.",
+            "The crashed instance {how} and exited with code {exit}; its {which} log says: \"{first}\". It has restarted {} times.",
             s.status.restart_count
         );
         let mut remediation = vec![Remediation {
@@ -122,7 +122,11 @@ impl Rule for AppError {
             rule: self.info.id.clone(),
             cause: self.info.cause.clone(),
             strength,
-            title: format!("{ns}/{}: container {c} exits with code {exit}: {first}", s.workload.name),
+            title: format!(
+                "{ns}/{}: container {c} {} with code {exit}: {first}",
+                s.workload.name,
+                if s.state == super::FindingState::Active { "exits" } else { "exited" }
+            ),
             explanation,
             evidence,
             remediation,

@@ -89,6 +89,9 @@ pub struct SignatureRule {
     spec: SignatureSpec,
     info: RuleInfo,
     messages: Vec<Regex>,
+    /// Compiled again here (the shared pass only says which line matched)
+    /// to read named captures for the templates.
+    logs: Vec<Regex>,
     /// Index of this rule's first pattern in the shared `LogPatterns`.
     log_offset: usize,
     templates: minijinja::Environment<'static>,
@@ -113,11 +116,16 @@ impl SignatureRule {
             .iter()
             .map(|p| Regex::new(p).map_err(|e| invalid(format!("match.messages: {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
-        for p in &spec.match_.logs {
-            Regex::new(p).map_err(|e| invalid(format!("match.logs: {e}")))?;
-        }
+        let logs = spec
+            .match_
+            .logs
+            .iter()
+            .map(|p| Regex::new(p).map_err(|e| invalid(format!("match.logs: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut templates = minijinja::Environment::new();
-        templates.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // SemiStrict: `{% if executable %}` works when a capture did not match,
+        // while printing a misspelt variable is still an error.
+        templates.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
         let mut add = |name: String, source: &str| {
             templates.add_template_owned(name.clone(), source.to_string()).map_err(|e| invalid(format!("{name}: {e}")))
         };
@@ -136,7 +144,7 @@ impl SignatureRule {
             doc: spec.doc.trim().to_string(),
             origin: RuleOrigin::BuiltinSignature,
         };
-        Ok(SignatureRule { spec, info, messages, log_offset, templates })
+        Ok(SignatureRule { spec, info, messages, logs, log_offset, templates })
     }
 
     pub fn log_patterns(&self) -> &[String] {
@@ -195,6 +203,26 @@ impl Rule for SignatureRule {
         }
         let m = &self.spec.match_;
         let mut evidence: Vec<Evidence> = Vec::new();
+        // Named groups of the first pattern that matched, for the templates
+        // (`exec: "(?P<executable>[^"]+)"` → `{{ executable }}`).
+        let mut captures: Vec<(String, String)> = Vec::new();
+        let mut capture = |regexes: &[Regex], text: &str| {
+            if !captures.is_empty() {
+                return;
+            }
+            for re in regexes {
+                if let Some(found) = re.captures(text) {
+                    for name in re.capture_names().flatten() {
+                        if let Some(value) = found.name(name) {
+                            captures.push((name.to_string(), value.as_str().to_string()));
+                        }
+                    }
+                    if !captures.is_empty() {
+                        return;
+                    }
+                }
+            }
+        };
         let status_base = subject.container.status_path().unwrap_or_default();
 
         // Log lines first: the quote a reader recognises.
@@ -206,6 +234,7 @@ impl Rule for SignatureRule {
                 hits.sort_by_key(|h| std::cmp::Reverse(h.line.number));
                 hits.dedup_by_key(|h| h.line.number);
                 for hit in hits.into_iter().take(3) {
+                    capture(&self.logs[hit.pattern - self.log_offset..=hit.pattern - self.log_offset], &hit.line.text);
                     evidence.push(ctx.log_evidence(log, &hit.line));
                 }
             }
@@ -218,6 +247,7 @@ impl Rule for SignatureRule {
         if !self.messages.is_empty() {
             if let (Some(t), Some(path)) = (termination, subject.termination_path()) {
                 if self.messages.iter().any(|r| r.is_match(&t.message)) {
+                    capture(&self.messages, &t.message);
                     evidence.push(ctx.status_evidence(
                         subject.pod,
                         EvidenceKind::Status,
@@ -229,6 +259,7 @@ impl Rule for SignatureRule {
             }
             if let Some((reason, message)) = waiting {
                 if self.messages.iter().any(|r| r.is_match(message)) {
+                    capture(&self.messages, message);
                     evidence.push(ctx.status_evidence(
                         subject.pod,
                         EvidenceKind::Status,
@@ -242,6 +273,7 @@ impl Rule for SignatureRule {
                 ctx.events_for(subject).filter(|e| self.messages.iter().any(|r| r.is_match(&e.message))).collect();
             events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
             for e in events.into_iter().take(2) {
+                capture(&self.messages, &e.message);
                 evidence.push(ctx.event_evidence(e));
             }
         }
@@ -280,7 +312,15 @@ impl Rule for SignatureRule {
         if evidence.is_empty() {
             return Vec::new();
         }
-        let vars = template_vars(subject, ctx, evidence.first().map(|e| e.text.as_str()).unwrap_or(""));
+        let base = template_vars(subject, ctx, evidence.first().map(|e| e.text.as_str()).unwrap_or(""));
+        // Captures first: on a name clash the subject's own variables win.
+        let vars =
+            minijinja::Value::from_iter(captures.into_iter().map(|(k, v)| (k, minijinja::Value::from(v))).chain(
+                base.try_iter().into_iter().flatten().map(|key| {
+                    let value = base.get_item(&key).unwrap_or_default();
+                    (key.to_string(), value)
+                }),
+            ));
         let remediation = self
             .spec
             .remediation
@@ -342,6 +382,14 @@ mod tests {
                 assert!(rule.info.doc.contains(section), "{file}: doc lacks {section}");
             }
         }
+    }
+
+    #[test]
+    fn optional_captures_render_when_absent() {
+        let text = "id: x\ncause: custom/x\nsummary: s\nmatch: {exit_codes: [3]}\ntitle: 'ran{% if executable %} {{ executable }}{% endif %}'\nexplanation: e\ndoc: d\n";
+        let rule = SignatureRule::parse("x.yaml", text, 0).expect("parses");
+        assert_eq!(rule.render("title", &minijinja::context! { namespace => "ns" }), "ran");
+        assert_eq!(rule.render("title", &minijinja::context! { executable => "sh" }), "ran sh");
     }
 
     #[test]
