@@ -33,8 +33,10 @@ pub struct SignatureSpec {
     pub match_: MatchSpec,
     #[serde(default)]
     pub require: RequireSpec,
-    /// minijinja template; variables: namespace, pod, container, workload,
-    /// workload_kind, workload_ref, image, exit_code, restarts, reason, match.
+    /// minijinja template; variables: namespace, pod, container, init,
+    /// workload, workload_kind, workload_ref, image, exit_code, restarts,
+    /// reason, waiting_reason, active, match, and the named groups of the
+    /// first pattern that matched.
     pub title: String,
     pub explanation: String,
     #[serde(default)]
@@ -229,10 +231,16 @@ impl Rule for SignatureRule {
         if !m.logs.is_empty() {
             if let Some(log) = ctx.crash_log(index) {
                 let range = self.log_offset..self.log_offset + m.logs.len();
-                // The hit nearest the end of the log is the one closest to the exit.
+                // Lines the scanner judged decisive (error level, crash lines)
+                // first, then the hit nearest the end of the log, the one
+                // closest to the exit: a stack's trailing `code: 'ECONNREFUSED'`
+                // must not be quoted instead of the error line above it.
+                let decisive: std::collections::BTreeSet<u64> =
+                    log.digest.decisive(usize::MAX).iter().map(|l| l.number).collect();
                 let mut hits: Vec<_> = log.digest.hits.iter().filter(|h| range.contains(&h.pattern)).collect();
-                hits.sort_by_key(|h| std::cmp::Reverse(h.line.number));
-                hits.dedup_by_key(|h| h.line.number);
+                hits.sort_by_key(|h| (!decisive.contains(&h.line.number), std::cmp::Reverse(h.line.number)));
+                let mut seen = std::collections::BTreeSet::new();
+                hits.retain(|h| seen.insert(h.line.number));
                 for hit in hits.into_iter().take(3) {
                     capture(&self.logs[hit.pattern - self.log_offset..=hit.pattern - self.log_offset], &hit.line.text);
                     evidence.push(ctx.log_evidence(log, &hit.line));
@@ -364,6 +372,7 @@ pub fn template_vars(subject: &super::Subject, ctx: &Ctx, matched: &str) -> mini
         reason => t.map(|t| t.reason.clone()).filter(|r| !r.is_empty()).unwrap_or_else(|| waiting_reason.to_string()),
         waiting_reason => waiting_reason,
         restarts => subject.status.restart_count,
+        active => subject.state == super::FindingState::Active,
         match => short,
     }
 }
