@@ -4,6 +4,9 @@
 //! The corpus is not part of the repository, so these tests are `#[ignore]`d
 //! and run by `scripts/corpus-check` (and `.ci/run`) when it is present.
 
+mod common;
+
+use common::evidence_text;
 use podmortem::analyze::{Options, analyze};
 use podmortem::ingest::Input;
 use serde_json::Value;
@@ -31,13 +34,6 @@ fn findings_for<'a>(report: &'a Value, namespace: &str, workload: &str) -> Vec<&
         .iter()
         .filter(|f| f["workload"]["namespace"] == namespace && f["workload"]["name"] == workload)
         .collect()
-}
-
-fn evidence_text(finding: &Value) -> String {
-    finding["evidence"]
-        .as_array()
-        .map(|e| e.iter().map(|x| x["text"].as_str().unwrap_or("")).collect::<Vec<_>>().join("\n"))
-        .unwrap_or_default()
 }
 
 #[test]
