@@ -112,3 +112,20 @@ fn every_sample_directory_is_analysed_without_error() {
         assert!(json.contains("podmortem/report/v1"), "{rel}");
     }
 }
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn insights_archive_hana_init_container() {
+    let r = report("openshift__insights-operator/docs/insights-archive-sample");
+    let hana: Vec<&Value> = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["subject"]["container"] == "vsystem-hana-init")
+        .collect();
+    assert_eq!(hana.len(), 1, "{hana:#?}");
+    assert_eq!(hana[0]["cause"], "dependency-unreachable");
+    assert_eq!(hana[0]["state"], "active");
+    assert_eq!(hana[0]["restarts"], 7527);
+    assert!(evidence_text(hana[0]).contains("connect timeout expired"));
+}

@@ -248,6 +248,24 @@ impl Rule for SignatureRule {
             }
         }
         let termination = subject.last_termination();
+        // `terminationMessagePolicy: FallbackToLogsOnError` (and many
+        // programs writing /dev/termination-log) put the log's last words in
+        // the termination message: when no log line matched, or no log was
+        // collected, the log patterns are tried there.
+        if evidence.is_empty() && !self.logs.is_empty() {
+            if let (Some(t), Some(path)) = (termination, subject.termination_path()) {
+                if self.logs.iter().any(|r| r.is_match(&t.message)) {
+                    capture(&self.logs, &t.message);
+                    evidence.push(ctx.status_evidence(
+                        subject.pod,
+                        EvidenceKind::Status,
+                        format!("{path}.message"),
+                        format!("exitCode: {}, reason: {}, message: {}", t.exit_code, t.reason, t.message),
+                        t.finished_at,
+                    ));
+                }
+            }
+        }
         let waiting = match &subject.status.state {
             crate::model::State::Waiting { reason, message } => Some((reason.as_str(), message.as_str())),
             _ => None,
