@@ -1,25 +1,39 @@
 //! The pipeline in one place: ingest → model → rules → incidents → report.
 
-use crate::ingest::{self, IngestError, Input};
+use crate::ingest::layout::Layout;
+use crate::ingest::{self, IngestError, Input, LoadOptions, archive};
+use crate::model::ContainerKey;
 use crate::model::TimeBasis;
 use crate::model::time::Time;
 use crate::report::{self, Report};
 use crate::rules::{self, Catalog, Ctx};
 
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Options {
     /// Only report on these namespaces (all when empty).
     pub namespaces: Vec<String>,
     /// Overrides the snapshot time (`--now`).
     pub now: Option<Time>,
+    /// Forces the layout of every input (`--layout`).
+    pub layout: Option<Layout>,
+    /// Loose log files attributed to containers (`--logs-for`): (file, container, previous?).
+    pub logs_for: Vec<(std::path::PathBuf, ContainerKey, bool)>,
+    /// Bounds on what archives may expand to.
+    pub limits: archive::Limits,
 }
 
 pub fn analyze(inputs: &[Input], options: &Options) -> Result<Report, IngestError> {
-    let ingested = ingest::load(inputs)?;
+    let catalog = Catalog::builtin();
+    let load = LoadOptions {
+        patterns: catalog.compiled_patterns(),
+        limits: options.limits,
+        layout: options.layout,
+        logs_for: options.logs_for.clone(),
+    };
+    let ingested = ingest::load(inputs, &load)?;
     let model = ingested.model;
     let (snapshot, basis) = snapshot_time(&model, options.now);
-    let catalog = Catalog::builtin();
-    let ctx = Ctx::build(&model, snapshot, catalog.compiled_patterns(), &options.namespaces);
+    let ctx = Ctx::build(&model, snapshot, load.patterns, &options.namespaces);
     let diagnoses = rules::run(&catalog.rules, &ctx);
     let mut warnings = model.warnings.clone();
     warnings.extend(ctx.log_warnings.iter().cloned());

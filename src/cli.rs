@@ -1,7 +1,9 @@
 //! Command line: `podmortem analyze | rules | explain`.
 
 use crate::analyze::{self, Options};
-use crate::ingest::Input;
+use crate::ingest::layout::Layout;
+use crate::ingest::{Input, archive};
+use crate::model::ContainerKey;
 use crate::model::time::Time;
 use crate::render::{self, Format};
 use crate::report::{Report, Severity};
@@ -28,7 +30,10 @@ Exit codes:
 
 Examples:
   podmortem analyze support-bundle-2025-08-09T21_08_25/
+  podmortem analyze support-bundle.tar.gz must-gather.tar.xz ci-logs/
   kubectl get pods,events -A -o json | podmortem analyze -
+  kubectl describe pod api-7c9d-xk2lp > describe.txt && podmortem analyze describe.txt
+  podmortem analyze pods.json --logs-for checkout/api-7c9d-xk2lp/api:previous=api.log api.log
   podmortem analyze bundle/ --format html -o incident.html
   podmortem analyze bundle/ --format json --fail-on critical
   podmortem explain oom-killed";
@@ -64,7 +69,8 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct AnalyzeArgs {
-    /// Files or directories to read (a support bundle, kubectl -o json|yaml output), or - for standard input.
+    /// Files, directories or archives to read (support bundles, cluster-info dumps, must-gathers, kubectl
+    /// get/describe/logs outputs, CI logs; .tar, .tar.gz, .tar.xz, .zip, .gz), or - for standard input.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
     /// Output format.
@@ -82,6 +88,59 @@ struct AnalyzeArgs {
     /// Take this as the snapshot time (RFC 3339, e.g. 2025-08-10T02:08:25Z) instead of the time found in the data.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     now: Option<Time>,
+    /// Read every input as this layout instead of recognising it.
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    layout: Option<Layout>,
+    /// Attribute a loose log file to a container: NS/POD/CONTAINER=FILE, or NS/POD/CONTAINER:previous=FILE
+    /// for the crashed instance's log (`kubectl logs -p`). Repeatable. Files named
+    /// <pod>_<container>[_previous].log or <ns>_<pod>_<container>[_previous].log need no flag.
+    #[arg(long = "logs-for", value_name = "NS/POD/CONTAINER=FILE", value_parser = parse_logs_for)]
+    logs_for: Vec<(PathBuf, ContainerKey, bool)>,
+    /// Stop reading an archive after this many decompressed bytes (suffixes K, M, G, T).
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes, default_value = "64G")]
+    max_archive_bytes: u64,
+    /// Cut any single archive entry after this many decompressed bytes (suffixes K, M, G, T).
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes, default_value = "8G")]
+    max_entry_bytes: u64,
+    /// Stop reading an archive after this many entries.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_entries: u64,
+}
+
+fn parse_logs_for(text: &str) -> Result<(PathBuf, ContainerKey, bool), String> {
+    let usage = || format!("'{text}' is not NS/POD/CONTAINER=FILE (or NS/POD/CONTAINER:previous=FILE)");
+    let (target, file) = text.split_once('=').ok_or_else(usage)?;
+    let (target, previous) = match target.strip_suffix(":previous") {
+        Some(t) => (t, true),
+        None => (target, false),
+    };
+    let parts: Vec<&str> = target.split('/').collect();
+    let [namespace, pod, container] = parts.as_slice() else { return Err(usage()) };
+    if [namespace, pod, container].iter().any(|p| p.is_empty()) || file.is_empty() {
+        return Err(usage());
+    }
+    let key = ContainerKey { namespace: namespace.to_string(), pod: pod.to_string(), container: container.to_string() };
+    Ok((PathBuf::from(file), key, previous))
+}
+
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (number, factor) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((at, _)) => {
+            let factor = match t[at..].to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
+                "" => 1u64,
+                "K" => 1 << 10,
+                "M" => 1 << 20,
+                "G" => 1 << 30,
+                "T" => 1 << 40,
+                _ => return Err(format!("'{text}' is not a size such as 512M or 64G")),
+            };
+            (&t[..at], factor)
+        }
+        None => (t, 1),
+    };
+    let n: u64 = number.trim().parse().map_err(|_| format!("'{text}' is not a size such as 512M or 64G"))?;
+    n.checked_mul(factor).ok_or_else(|| format!("'{text}' is too large"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -118,7 +177,26 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
         eprintln!("podmortem: error: standard input (-) can be given only once");
         return exit::USAGE;
     }
-    let options = Options { namespaces: args.namespaces.clone(), now: args.now };
+    for (file, _, _) in &args.logs_for {
+        if !args.paths.iter().any(|p| std::path::Path::new(p) == file) {
+            eprintln!("podmortem: error: --logs-for names {}, which is not one of the inputs", file.display());
+            eprintln!("hint: give the log file as an input too: podmortem analyze BUNDLE {}", file.display());
+            return exit::USAGE;
+        }
+    }
+    let limits = archive::Limits {
+        max_total_bytes: args.max_archive_bytes,
+        max_entry_bytes: args.max_entry_bytes,
+        max_entries: args.max_entries,
+        ..archive::Limits::default()
+    };
+    let options = Options {
+        namespaces: args.namespaces.clone(),
+        now: args.now,
+        layout: args.layout,
+        logs_for: args.logs_for.clone(),
+        limits,
+    };
     let report = match analyze::analyze(&inputs, &options) {
         Ok(report) => report,
         Err(e) => {

@@ -8,6 +8,7 @@
 use super::jsonstream::{ItemSplitter, Piece, RawItem};
 use super::wire;
 use super::yaml;
+use super::{describe, dump};
 use crate::model::source::{Origin, SourceId, Warning, WarningCode};
 use crate::model::time::Time;
 use crate::model::{
@@ -15,6 +16,7 @@ use crate::model::{
 };
 use rayon::prelude::*;
 use serde::Deserialize;
+use std::io::Read;
 
 /// Items parsed per parallel batch: big enough to amortise rayon's
 /// dispatch, small enough to keep memory flat on a 1 GB list.
@@ -27,7 +29,8 @@ pub struct Partial {
     pub events: Vec<Event>,
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
-    pub logs: Vec<(ContainerKey, bool, LogFile)>,
+    pub logs: Vec<(ContainerKey, super::layout::LogSlot, LogFile)>,
+    pub pipeline_logs: Vec<crate::model::PipelineLog>,
     pub warnings: Vec<Warning>,
     pub latest: Option<Time>,
 }
@@ -52,12 +55,17 @@ impl Partial {
         model.workloads.extend(self.workloads);
         model.warnings.extend(self.warnings);
         model.note_time(self.latest);
-        for (key, previous, file) in self.logs {
+        model.pipeline_logs.extend(self.pipeline_logs);
+        for (key, slot, file) in self.logs {
             let entry = model.logs.entry(key).or_default();
-            if previous {
-                entry.previous = Some(file);
-            } else {
-                entry.current = Some(file);
+            let target = match slot {
+                super::layout::LogSlot::Current => &mut entry.current,
+                super::layout::LogSlot::Previous => &mut entry.previous,
+                super::layout::LogSlot::PreviousInsecure => &mut entry.previous_insecure,
+            };
+            // Two inputs with the same log: the longer copy says more.
+            if target.as_ref().is_none_or(|t| t.size < file.size) {
+                *target = Some(file);
             }
         }
     }
@@ -94,7 +102,11 @@ pub fn document_file(
     match first {
         Some(b'{' | b'[') => {
             handle.rewind()?;
-            json_document(handle, &Place { source, input, file }, out);
+            let place = Place { source, input, file };
+            if let Some((line, tail)) = json_document(handle, &place, out) {
+                // `kubectl cluster-info dump` to stdout: JSON lists, then log blocks.
+                trailing_text(&tail, line, &place, out);
+            }
         }
         _ => {
             let mut bytes = head[..filled].to_vec();
@@ -113,8 +125,14 @@ pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &m
         return;
     };
     match bytes[start] {
-        b'{' | b'[' => json_document(bytes, &place, out),
+        b'{' | b'[' => {
+            if let Some((line, tail)) = json_document(bytes, &place, out) {
+                trailing_text(&tail, line, &place, out);
+            }
+        }
+        _ if dump::is_dump_logs(&bytes[..bytes.len().min(4096)]) => dump_blocks(bytes, 0, &place, out),
         _ => match std::str::from_utf8(bytes) {
+            Ok(text) if describe::looks_like_describe(text) => describe_text(text, &place, out),
             Ok(text) => yaml_document(text, &place, out),
             Err(e) => out.warn(
                 WarningCode::UnknownFormat,
@@ -126,7 +144,67 @@ pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &m
     }
 }
 
-fn json_document<R: std::io::Read>(reader: R, place: &Place, out: &mut Partial) {
+/// Text after the JSON documents: log blocks of a `cluster-info dump`
+/// written to stdout, or something unreadable worth a warning.
+fn trailing_text(tail: &[u8], line: u64, place: &Place, out: &mut Partial) {
+    if dump::is_dump_logs(&tail[..tail.len().min(4096)]) {
+        dump_blocks(tail, line.saturating_sub(1), place, out);
+    } else if tail.iter().any(|b| !b.is_ascii_whitespace()) {
+        out.warn(
+            WarningCode::InvalidJson,
+            place.input,
+            place.file,
+            format!("text after the JSON document at line {line} was not read"),
+        );
+    }
+}
+
+fn dump_blocks(bytes: &[u8], line_offset: u64, place: &Place, out: &mut Partial) {
+    for block in dump::split_logs(bytes) {
+        let key = ContainerKey { namespace: block.namespace, pod: block.pod, container: block.container };
+        let content: std::sync::Arc<[u8]> = bytes[block.start..block.end].into();
+        let file = LogFile {
+            source: place.source,
+            size: content.len() as u64,
+            location: crate::model::LogLocation::Memory(content),
+            line_offset: line_offset + block.first_line.saturating_sub(1),
+            fetch_error: block.fetch_error,
+        };
+        out.logs.push((key, super::layout::LogSlot::Current, file));
+    }
+}
+
+/// `kubectl describe pod` text: the same pods and events as JSON would give.
+fn describe_text(text: &str, place: &Place, out: &mut Partial) {
+    let (pods, problems) = describe::parse(text);
+    for problem in problems {
+        out.warn(WarningCode::InvalidDescribe, place.input, place.file, problem);
+    }
+    for described in pods {
+        let origin = Origin {
+            source: place.source,
+            line: Some(described.line),
+            describe: true,
+            field_lines: described.field_lines,
+        };
+        let pod_uid = described.pod.metadata.uid.clone();
+        add_pod(described.pod, origin, out);
+        for ev in described.events {
+            let mut event = ev.event;
+            if event.involved_object.as_ref().is_some_and(|o| o.uid.is_empty()) {
+                if let Some(o) = event.involved_object.as_mut() {
+                    o.uid = pod_uid.clone();
+                }
+            }
+            let origin = Origin { source: place.source, line: Some(ev.line), describe: true, ..Origin::default() };
+            add_event(event, origin, out);
+        }
+    }
+}
+
+/// Parses a JSON stream. Returns the trailing non-JSON text (its first
+/// line and its bytes) when there is some.
+fn json_document<R: std::io::Read>(reader: R, place: &Place, out: &mut Partial) -> Option<(u64, Vec<u8>)> {
     let mut splitter = ItemSplitter::new(reader);
     loop {
         let batch = match splitter.next_batch(BATCH) {
@@ -141,7 +219,7 @@ fn json_document<R: std::io::Read>(reader: R, place: &Place, out: &mut Partial) 
                         e.line, e.column, e.message
                     ),
                 );
-                return;
+                return None;
             }
         };
         if batch.is_empty() {
@@ -157,14 +235,19 @@ fn json_document<R: std::io::Read>(reader: R, place: &Place, out: &mut Partial) 
             out.note_time(p.latest);
         }
     }
-    if let Some(line) = splitter.trailing_line() {
-        out.warn(
-            WarningCode::InvalidJson,
-            place.input,
-            place.file,
-            format!("text after the JSON document at line {line} was not read"),
-        );
+    let line = splitter.trailing_line()?;
+    let mut tail = Vec::new();
+    if let Some(mut rest) = splitter.into_trailing() {
+        if let Err(e) = rest.read_to_end(&mut tail) {
+            out.warn(
+                WarningCode::UnreadableFile,
+                place.input,
+                place.file,
+                format!("cannot read past line {line}: {e}"),
+            );
+        }
     }
+    Some((line, tail))
 }
 
 fn json_piece(piece: Piece, place: &Place) -> Partial {
@@ -208,7 +291,7 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
             strip_position(&e.to_string())
         )
     };
-    let origin = |item: &RawItem| Origin { source: place.source, line: Some(item.line), field_lines: Vec::new() };
+    let origin = |item: &RawItem| Origin { source: place.source, line: Some(item.line), ..Origin::default() };
     match kind.as_str() {
         "Pod" => match serde_json::from_slice::<wire::Pod>(&item.bytes) {
             Ok(pod) => {
@@ -428,7 +511,7 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
         }
         return;
     };
-    let origin = Origin { source: place.source, line: Some(line), field_lines: Vec::new() };
+    let origin = Origin { source: place.source, line: Some(line), ..Origin::default() };
     let fail = |what: &str, e: serde_yaml::Error| format!("{at} ({what}) is malformed: {e}; skipped");
     match kind.as_str() {
         "Pod" => match serde_yaml::from_value::<wire::Pod>(value.clone()) {

@@ -1,23 +1,38 @@
-//! Ingest: every input (directory, file, standard input) into one `Model`.
+//! Ingest: every input (directory, archive, file, standard input) into one
+//! `Model`.
 //!
-//! Files are discovered first, then parsed in parallel (rayon), each into a
-//! partial model; partials are merged in discovery order so the result does
-//! not depend on thread scheduling. Formats are recognised by content — the
-//! extension is only a hint — and every file that cannot be read or parsed
-//! becomes a warning that names it; the rest of the analysis goes on.
+//! Each file gets a role from its path alone (`layout`), then:
+//! - in a directory, files are parsed in parallel (rayon), each into a
+//!   partial model, merged in path order so the result does not depend on
+//!   thread scheduling; logs are only located, and read later by the rules
+//!   that need them;
+//! - an archive is one sequential stream (`archive`): entries are handled as
+//!   they pass, never extracted to disk, and logs are scanned on the way
+//!   because there is no going back for them.
+//!
+//! Formats are recognised by content — the extension is only a hint — and
+//! every file that cannot be read or parsed becomes a warning that names
+//! it; the rest of the analysis goes on. Several inputs merge into one
+//! model; the same object seen twice counts once (`Model::finish`).
 
+pub mod archive;
 pub mod decode;
+pub mod describe;
+pub mod dump;
 pub mod jsonstream;
 pub mod layout;
 pub mod wire;
 pub mod yaml;
 
-use crate::model::source::{Warning, WarningCode};
-use crate::model::{LogFile, LogLocation, Model};
-use layout::{FileRole, Layout};
+use crate::logscan::{self, LogPatterns};
+use crate::model::source::{SourceId, Sources, Warning, WarningCode};
+use crate::model::{ContainerKey, LogFile, LogLocation, Model, PipelineLog};
+use layout::{FileRole, Layout, LogSlot};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What the user asked to read: a path, or `-` for standard input.
 #[derive(Debug, Clone)]
@@ -38,11 +53,25 @@ impl Input {
     }
 }
 
+/// How to read the inputs.
+#[derive(Default)]
+pub struct LoadOptions {
+    /// Log patterns of every rule: archive logs are scanned as they stream.
+    pub patterns: LogPatterns,
+    pub limits: archive::Limits,
+    /// Force a layout instead of recognising it.
+    pub layout: Option<Layout>,
+    /// Loose log files attributed by the user: (file, container, previous?).
+    pub logs_for: Vec<(PathBuf, ContainerKey, bool)>,
+}
+
 /// Summary of one input for the report (`inputs[]` in the JSON contract).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct InputSummary {
     pub path: String,
     pub layout: Layout,
+    /// `directory`, `archive`, `file` or `stream`.
+    pub container: &'static str,
     /// Files parsed as Kubernetes objects or logs.
     pub files_read: usize,
     /// Files recognised as not relevant to crash analysis (collector metadata, analyzer output...).
@@ -55,7 +84,7 @@ pub struct Ingested {
     pub inputs: Vec<InputSummary>,
 }
 
-/// Error that stops the run: nothing at all could be read.
+/// Error that stops the run: an input that does not exist or cannot be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{path}: no such file or directory")]
@@ -66,52 +95,74 @@ pub enum IngestError {
 
 struct Job {
     input: String,
-    /// Path shown in reports: relative to the bundle root for a directory.
+    /// Path shown in reports: relative to the input directory.
     rel: String,
     role: FileRole,
-    content: Content,
+    full: PathBuf,
 }
 
-enum Content {
-    File(PathBuf),
-    Bytes(Vec<u8>),
-}
-
-pub fn load(inputs: &[Input]) -> Result<Ingested, IngestError> {
-    let mut jobs = Vec::new();
+pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestError> {
+    let mut model = Model::default();
     let mut summaries = Vec::new();
+    let mut partials: Vec<decode::Partial> = Vec::new();
     for input in inputs {
         let display = input.display();
-        let (layout, found) = match input {
+        let io = |source: std::io::Error| IngestError::Io { path: display.clone(), source };
+        let summary = match input {
             Input::Stdin => {
                 let mut bytes = Vec::new();
-                std::io::stdin()
-                    .lock()
-                    .read_to_end(&mut bytes)
-                    .map_err(|source| IngestError::Io { path: display.clone(), source })?;
-                let job = Job {
-                    input: display.clone(),
-                    rel: display.clone(),
-                    role: FileRole::Document,
-                    content: Content::Bytes(bytes),
-                };
-                (Layout::Stream, vec![job])
+                std::io::stdin().lock().read_to_end(&mut bytes).map_err(io)?;
+                if let Some(kind) = archive::sniff(&bytes) {
+                    let mut visitor = Visitor::new(&display, options, &mut model.sources);
+                    let walked = archive::walk(std::io::Cursor::new(bytes), kind, &options.limits, &mut visitor);
+                    visitor.finish(walked, &display, "stream", &mut partials)
+                } else {
+                    let source = model.sources.add(&display, &display);
+                    let mut partial = decode::Partial::default();
+                    decode::document(&bytes, source, &display, &display, &mut partial);
+                    partials.push(partial);
+                    InputSummary {
+                        path: display,
+                        layout: Layout::Stream,
+                        container: "stream",
+                        files_read: 1,
+                        files_ignored: 0,
+                    }
+                }
             }
-            Input::Path(path) => discover(path, &display)?,
+            Input::Path(path) => {
+                let meta = std::fs::metadata(path).map_err(|source| {
+                    if source.kind() == std::io::ErrorKind::NotFound {
+                        IngestError::NotFound { path: display.clone() }
+                    } else {
+                        IngestError::Io { path: display.clone(), source }
+                    }
+                })?;
+                if meta.is_dir() {
+                    directory(path, &display, options, &mut model.sources, &mut partials)
+                } else {
+                    let mut file = std::fs::File::open(path).map_err(io)?;
+                    let mut head = [0u8; 512];
+                    let filled = read_head(&mut file, &mut head).map_err(io)?;
+                    if let Some(kind) = archive::sniff(&head[..filled]) {
+                        let file = std::fs::File::open(path).map_err(io)?;
+                        let mut visitor = Visitor::new(&display, options, &mut model.sources);
+                        let walked = archive::walk_named(file, kind, &display, &options.limits, &mut visitor);
+                        visitor.finish(walked, &display, "archive", &mut partials)
+                    } else {
+                        let (detected, role) = role_for(&display, options.layout);
+                        let role = attributed(path, role, options);
+                        let job = Job { input: display.clone(), rel: display.clone(), role, full: path.clone() };
+                        let source = model.sources.add(&display, &display);
+                        partials.push(parse_job(&job, source));
+                        let layout = options.layout.or(detected).unwrap_or(Layout::Files);
+                        InputSummary { path: display, layout, container: "file", files_read: 1, files_ignored: 0 }
+                    }
+                }
+            }
         };
-        summaries.push(InputSummary {
-            path: display,
-            layout,
-            files_read: found.iter().filter(|j| !matches!(j.role, FileRole::Ignored)).count(),
-            files_ignored: found.iter().filter(|j| matches!(j.role, FileRole::Ignored)).count(),
-        });
-        jobs.extend(found);
+        summaries.push(summary);
     }
-
-    let mut model = Model::default();
-    let source_ids: Vec<_> = jobs.iter().map(|j| model.sources.add(&j.input, &j.rel)).collect();
-    let partials: Vec<decode::Partial> =
-        jobs.par_iter().zip(source_ids.par_iter()).map(|(job, &source)| parse_job(job, source)).collect();
     for partial in partials {
         partial.merge_into(&mut model);
     }
@@ -119,102 +170,185 @@ pub fn load(inputs: &[Input]) -> Result<Ingested, IngestError> {
     Ok(Ingested { model, inputs: summaries })
 }
 
-fn parse_job(job: &Job, source: crate::model::source::SourceId) -> decode::Partial {
-    let mut partial = decode::Partial::default();
-    let label = job.rel.clone();
-    match &job.role {
-        FileRole::Ignored => {}
-        FileRole::Unreadable(error) => partial.warn(
-            WarningCode::UnreadableFile,
-            &job.input,
-            &label,
-            format!("cannot list directory: {error}; its files were skipped"),
-        ),
-        FileRole::Log { key, previous } => {
-            let (location, size) = match &job.content {
-                Content::File(path) => {
-                    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-                    (LogLocation::File(path.clone()), size)
-                }
-                Content::Bytes(_) => return partial,
-            };
-            let file = LogFile { source, location, size };
-            partial.logs.push((key.clone(), *previous, file));
+fn read_head(file: &mut std::fs::File, head: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..])? {
+            0 => break,
+            n => filled += n,
         }
-        FileRole::CollectorErrors => match read_content(&job.content) {
-            Ok(bytes) => decode::collector_errors(&bytes, &job.input, &label, &mut partial),
-            Err(e) => {
-                partial.warn(WarningCode::UnreadableFile, &job.input, &label, format!("cannot read: {e}; file skipped"))
-            }
-        },
-        FileRole::Document => match &job.content {
-            Content::Bytes(bytes) => decode::document(bytes, source, &job.input, &label, &mut partial),
-            Content::File(path) => {
-                if let Err(e) = decode::document_file(path, source, &job.input, &label, &mut partial) {
-                    partial.warn(
-                        WarningCode::UnreadableFile,
-                        &job.input,
-                        &label,
-                        format!("cannot read: {e}; file skipped"),
-                    )
-                }
-            }
-        },
     }
-    partial
+    Ok(filled)
 }
 
-fn read_content(content: &Content) -> std::io::Result<Vec<u8>> {
-    match content {
-        Content::Bytes(b) => Ok(b.clone()),
-        Content::File(p) => std::fs::read(p),
+fn role_for(path: &str, forced: Option<Layout>) -> (Option<Layout>, FileRole) {
+    let (detected, role) = layout::role_of(path);
+    match (forced, detected) {
+        // A forced layout keeps only that layout's patterns.
+        (Some(want), Some(found)) if want != found => {
+            (Some(want), layout::role_of(path.rsplit('/').next().unwrap_or(path)).1)
+        }
+        _ => (detected, role),
     }
 }
 
-/// Lists the files of one input path with their roles, sorted by path so
-/// the analysis is the same whatever order the filesystem returns.
-fn discover(path: &Path, display: &str) -> Result<(Layout, Vec<Job>), IngestError> {
-    let meta = std::fs::metadata(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            IngestError::NotFound { path: display.to_string() }
-        } else {
-            IngestError::Io { path: display.to_string(), source }
+/// Inside a recognised bundle, a file that matches none of its patterns is
+/// collector output (host info, analyzer results, command output): not
+/// cluster state, and parsing it would only produce noise.
+fn is_bundle(votes: &BTreeMap<Layout, usize>, forced: Option<Layout>) -> bool {
+    let layout = forced.unwrap_or_else(|| layout::vote(votes));
+    // A cluster-info dump's own lists (`<ns>/pods.json`) match no anchor.
+    !matches!(layout, Layout::Directory | Layout::Files | Layout::Stream | Layout::ClusterInfoDump)
+}
+
+/// Unanchored archive entries held until the archive's layout is known.
+const PENDING_BYTES: usize = 64 << 20;
+
+/// `--logs-for` turns a loose file into a named container's log.
+fn attributed(path: &Path, role: FileRole, options: &LoadOptions) -> FileRole {
+    match options.logs_for.iter().find(|(file, _, _)| file == path) {
+        Some((_, key, previous)) => {
+            FileRole::Log { key: key.clone(), slot: if *previous { LogSlot::Previous } else { LogSlot::Current } }
         }
-    })?;
-    if !meta.is_dir() {
-        let role = layout::loose_file_role(path);
-        let rel = display.to_string();
-        return Ok((
-            Layout::Files,
-            vec![Job { input: display.to_string(), rel, role, content: Content::File(path.to_path_buf()) }],
-        ));
+        None => role,
     }
+}
+
+fn directory(
+    path: &Path,
+    display: &str,
+    options: &LoadOptions,
+    sources: &mut Sources,
+    partials: &mut Vec<decode::Partial>,
+) -> InputSummary {
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
     walk(path, path, &mut files, &mut unreadable);
     files.sort();
-    let root = layout::bundle_root(path, &files);
-    let detected = layout::detect(&root.1);
-    let mut jobs: Vec<Job> = files
+    let mut votes: BTreeMap<Layout, usize> = BTreeMap::new();
+    let classified: Vec<(PathBuf, String, Option<Layout>, FileRole)> = files
         .into_iter()
         .map(|rel| {
             let full = path.join(&rel);
-            let inside = rel.strip_prefix(&root.0).unwrap_or(&rel).to_path_buf();
-            let inside_text = slash_path(&inside);
-            let role = layout::role(detected, &inside_text, &full);
-            Job { input: display.to_string(), rel: slash_path(&rel), role, content: Content::File(full) }
+            let rel = slash_path(&rel);
+            let (detected, role) = role_for(&rel, options.layout);
+            if let Some(l) = detected {
+                *votes.entry(l).or_default() += 1;
+            }
+            (full, rel, detected, role)
         })
         .collect();
-    // A directory that cannot be listed is an input problem, reported like a bad file.
+    let bundle = is_bundle(&votes, options.layout);
+    let mut jobs: Vec<Job> = classified
+        .into_iter()
+        .map(|(full, rel, detected, role)| {
+            let role = if detected.is_none() && bundle { FileRole::Ignored } else { role };
+            let role = attributed(&full, role, options);
+            Job { input: display.to_string(), rel, role, full }
+        })
+        .collect();
     for (rel, error) in unreadable {
         jobs.push(Job {
             input: display.to_string(),
             rel,
             role: FileRole::Unreadable(error.to_string()),
-            content: Content::Bytes(Vec::new()),
+            full: PathBuf::new(),
         });
     }
-    Ok((detected, jobs))
+    let ids: Vec<SourceId> = jobs.iter().map(|j| sources.add(&j.input, &j.rel)).collect();
+    let parsed: Vec<decode::Partial> =
+        jobs.par_iter().zip(ids.par_iter()).map(|(job, &id)| parse_job(job, id)).collect();
+    partials.extend(parsed);
+    let ignored = jobs.iter().filter(|j| matches!(j.role, FileRole::Ignored)).count();
+    InputSummary {
+        path: display.to_string(),
+        layout: options.layout.unwrap_or_else(|| layout::vote(&votes)),
+        container: "directory",
+        files_read: jobs.len() - ignored,
+        files_ignored: ignored,
+    }
+}
+
+/// One file of a directory (or a loose file): parsed now, except logs,
+/// which are only located.
+fn parse_job(job: &Job, source: SourceId) -> decode::Partial {
+    let mut partial = decode::Partial::default();
+    let size = || std::fs::metadata(&job.full).map(|m| m.len()).unwrap_or(0);
+    let unreadable = |partial: &mut decode::Partial, e: std::io::Error| {
+        partial.warn(WarningCode::UnreadableFile, &job.input, &job.rel, format!("cannot read: {e}; file skipped"))
+    };
+    match &job.role {
+        FileRole::Ignored => {}
+        FileRole::Unreadable(error) => partial.warn(
+            WarningCode::UnreadableFile,
+            &job.input,
+            &job.rel,
+            format!("cannot list directory: {error}; its files were skipped"),
+        ),
+        FileRole::Log { key, slot } => {
+            let file = LogFile {
+                source,
+                location: LogLocation::File(job.full.clone()),
+                size: size(),
+                line_offset: 0,
+                fetch_error: None,
+            };
+            partial.logs.push((key.clone(), slot.clone(), file));
+        }
+        FileRole::PipelineLog => {
+            partial.pipeline_logs.push(PipelineLog {
+                source,
+                location: LogLocation::File(job.full.clone()),
+                size: size(),
+            });
+        }
+        FileRole::DumpLogs { namespace, pod } => match std::fs::read(&job.full) {
+            Ok(bytes) => {
+                for block in dump::split_logs(&bytes) {
+                    if block.namespace != *namespace || block.pod != *pod {
+                        partial.warn(
+                            WarningCode::InvalidItem,
+                            &job.input,
+                            &job.rel,
+                            format!("a log block names pod {}/{}, not this folder's {namespace}/{pod}; attributed to the block's pod", block.namespace, block.pod),
+                        );
+                    }
+                    let location = LogLocation::FileRange {
+                        path: job.full.clone(),
+                        start: block.start as u64,
+                        end: block.end as u64,
+                    };
+                    push_block(&mut partial, source, block, location);
+                }
+            }
+            Err(e) => unreadable(&mut partial, e),
+        },
+        FileRole::CollectorErrors => match std::fs::read(&job.full) {
+            Ok(bytes) => decode::collector_errors(&bytes, &job.input, &job.rel, &mut partial),
+            Err(e) => unreadable(&mut partial, e),
+        },
+        FileRole::Document => {
+            if let Err(e) = decode::document_file(&job.full, source, &job.input, &job.rel, &mut partial) {
+                unreadable(&mut partial, e)
+            }
+        }
+    }
+    partial
+}
+
+/// One container's block of a dump's logs.txt. kubectl's dump never holds
+/// previous logs: the "current" log of a crash-looping container is the
+/// last terminated run, which is what the rules want.
+fn push_block(partial: &mut decode::Partial, source: SourceId, block: dump::Block, location: LogLocation) {
+    let key = ContainerKey { namespace: block.namespace, pod: block.pod, container: block.container };
+    let file = LogFile {
+        source,
+        location,
+        size: (block.end - block.start) as u64,
+        line_offset: block.first_line.saturating_sub(1),
+        fetch_error: block.fetch_error,
+    };
+    partial.logs.push((key, LogSlot::Current, file));
 }
 
 fn slash_path(p: &Path) -> String {
@@ -237,11 +371,171 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, unreadable: &mut Vec<
         let Ok(file_type) = entry.file_type() else { continue };
         if file_type.is_dir() {
             walk(root, &path, files, unreadable);
-        } else if file_type.is_file() || (file_type.is_symlink() && path.is_file()) {
+        } else if file_type.is_file() {
             if let Ok(rel) = path.strip_prefix(root) {
                 files.push(rel.to_path_buf());
             }
         }
+        // Symlinks to files are collector aliases of files read anyway.
+    }
+}
+
+/// Handles archive entries as they stream past.
+struct Visitor<'a> {
+    input: &'a str,
+    options: &'a LoadOptions,
+    sources: &'a mut Sources,
+    partial: decode::Partial,
+    votes: BTreeMap<Layout, usize>,
+    read: usize,
+    ignored: usize,
+    /// Entries that match no layout pattern, kept until the end of the
+    /// stream tells whether the archive is a bundle (then they are
+    /// collector output) or a plain collection of files.
+    pending: Vec<(String, Vec<u8>)>,
+    pending_bytes: usize,
+}
+
+impl<'a> Visitor<'a> {
+    fn new(input: &'a str, options: &'a LoadOptions, sources: &'a mut Sources) -> Self {
+        Visitor {
+            input,
+            options,
+            sources,
+            partial: decode::Partial::default(),
+            votes: BTreeMap::new(),
+            read: 0,
+            ignored: 0,
+            pending: Vec::new(),
+            pending_bytes: 0,
+        }
+    }
+
+    fn finish(
+        mut self,
+        walked: Result<archive::Walk, archive::ArchiveError>,
+        display: &str,
+        container: &'static str,
+        partials: &mut Vec<decode::Partial>,
+    ) -> InputSummary {
+        match walked {
+            Ok(walk) => {
+                for w in walk.warnings {
+                    // A problem with the archive itself (not one entry) is reported on the archive.
+                    let at = if w.path.is_empty() { display } else { w.path.as_str() };
+                    self.partial.warn(WarningCode::Archive, display, at, w.message);
+                }
+            }
+            Err(e) => {
+                self.partial.warn(WarningCode::Archive, display, display, format!("{e}; nothing was read from it"))
+            }
+        }
+        let layout = self.options.layout.unwrap_or_else(|| layout::vote(&self.votes));
+        let pending = std::mem::take(&mut self.pending);
+        if is_bundle(&self.votes, self.options.layout) {
+            self.ignored += pending.len();
+        } else {
+            for (path, bytes) in pending {
+                let (_, role) = role_for(&path, self.options.layout);
+                self.handle(&path, role, &mut &bytes[..]).unwrap_or_else(|e| {
+                    self.partial.warn(WarningCode::UnreadableFile, display, &path, format!("cannot read: {e}"))
+                });
+            }
+        }
+        partials.push(std::mem::take(&mut self.partial));
+        InputSummary {
+            path: display.to_string(),
+            layout,
+            container,
+            files_read: self.read,
+            files_ignored: self.ignored,
+        }
+    }
+}
+
+impl archive::Visitor for Visitor<'_> {
+    fn choose(&mut self, entry: &archive::EntryInfo) -> archive::Visit {
+        let (detected, role) = role_for(entry.path, self.options.layout);
+        if let Some(l) = detected {
+            *self.votes.entry(l).or_default() += 1;
+        }
+        if role == FileRole::Ignored {
+            self.ignored += 1;
+            archive::Visit::Skip
+        } else {
+            archive::Visit::Read
+        }
+    }
+
+    fn read(&mut self, entry: &archive::EntryInfo, reader: &mut dyn Read) -> std::io::Result<()> {
+        let (detected, role) = role_for(entry.path, self.options.layout);
+        if detected.is_none() && self.pending_bytes < PENDING_BYTES && !is_bundle(&self.votes, self.options.layout) {
+            let mut bytes = Vec::new();
+            reader.take((PENDING_BYTES - self.pending_bytes) as u64 + 1).read_to_end(&mut bytes)?;
+            if self.pending_bytes + bytes.len() <= PENDING_BYTES {
+                self.pending_bytes += bytes.len();
+                self.pending.push((entry.path.to_string(), bytes));
+                return Ok(());
+            }
+            // Too large to hold: decide now, as a plain file.
+            let mut whole = std::io::Cursor::new(bytes).chain(reader);
+            return self.handle(entry.path, role, &mut whole);
+        }
+        if detected.is_none() && is_bundle(&self.votes, self.options.layout) {
+            self.ignored += 1;
+            return Ok(());
+        }
+        self.handle(entry.path, role, reader)
+    }
+}
+
+impl Visitor<'_> {
+    fn handle(&mut self, path: &str, role: FileRole, reader: &mut dyn Read) -> std::io::Result<()> {
+        let source = self.sources.add(self.input, path);
+        self.read += 1;
+        let input = self.input;
+        let out = &mut self.partial;
+        match role {
+            FileRole::Ignored | FileRole::Unreadable(_) => {}
+            FileRole::Log { key, slot } => {
+                let digest =
+                    logscan::scan(std::io::BufReader::with_capacity(256 * 1024, reader), &self.options.patterns)?;
+                let size = digest.bytes;
+                let file = LogFile {
+                    source,
+                    location: LogLocation::Scanned(Arc::new(digest)),
+                    size,
+                    line_offset: 0,
+                    fetch_error: None,
+                };
+                out.logs.push((key, slot, file));
+            }
+            FileRole::DumpLogs { .. } => {
+                let mut bytes = Vec::new();
+                reader.read_to_end(&mut bytes)?;
+                for block in dump::split_logs(&bytes) {
+                    let digest = logscan::scan(&bytes[block.start..block.end], &self.options.patterns)?;
+                    push_block(out, source, block, LogLocation::Scanned(Arc::new(digest)));
+                }
+            }
+            FileRole::PipelineLog => {
+                let mut bytes = Vec::new();
+                reader.read_to_end(&mut bytes)?;
+                let size = bytes.len() as u64;
+                out.pipeline_logs.push(PipelineLog { source, location: LogLocation::Memory(bytes.into()), size });
+            }
+            FileRole::CollectorErrors => {
+                let mut bytes = Vec::new();
+                reader.read_to_end(&mut bytes)?;
+                decode::collector_errors(&bytes, input, path, out);
+            }
+            FileRole::Document => {
+                let mut bytes = Vec::new();
+                reader.read_to_end(&mut bytes)?;
+                decode::document(&bytes, source, input, path, out);
+            }
+        }
+        Ok(())
     }
 }
 

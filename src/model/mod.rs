@@ -9,11 +9,23 @@ pub mod source;
 pub mod time;
 
 use crate::ingest::wire;
-use source::{Origin, SourceId, Sources, Warning};
+use source::{Origin, SourceId, Sources, Warning, WarningCode};
 use std::collections::BTreeMap;
 use time::Time;
 
 pub use wire::{IntOrString, Probe};
+
+/// Controllers that own pods and count as the workload in reports.
+pub const WORKLOAD_KINDS: &[&str] = &[
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "DeploymentConfig",
+];
 
 /// Identifies one container across the model: namespace, pod, container.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -152,6 +164,24 @@ impl Pod {
     pub fn container(&self, name: &str) -> Option<&Container> {
         self.containers.iter().find(|c| c.name == name)
     }
+
+    /// How much of the pod a copy carries: statuses count most, then specs.
+    fn completeness(&self) -> usize {
+        self.containers.iter().map(|c| 1 + 4 * usize::from(c.status.is_some())).sum()
+    }
+
+    /// The latest time this copy knows of, to prefer a later snapshot.
+    fn latest(&self) -> Option<Time> {
+        let states = self.containers.iter().filter_map(|c| c.status.as_ref()).flat_map(|s| [&s.state, &s.last_state]);
+        states
+            .filter_map(|st| match st {
+                State::Running { started_at } => *started_at,
+                State::Terminated(t) => t.finished_at.or(t.started_at),
+                _ => None,
+            })
+            .chain(self.conditions.iter().filter_map(|c| c.last_transition_time))
+            .max()
+    }
 }
 
 /// One event, whichever API it came from.
@@ -211,11 +241,25 @@ pub struct Workload {
 }
 
 /// Where a container's logs are, as found by ingest. Reading is deferred to
-/// the rules that need a log, so untouched logs cost nothing.
+/// the rules that need a log, so untouched logs cost nothing — except in an
+/// archive, which streams once: there each log is scanned as it passes.
 #[derive(Debug, Default, Clone)]
 pub struct ContainerLogs {
     pub current: Option<LogFile>,
     pub previous: Option<LogFile>,
+    /// must-gather's `previous.insecure.log`, used when `previous` is empty.
+    pub previous_insecure: Option<LogFile>,
+}
+
+impl ContainerLogs {
+    /// The previous instance's log: `previous`, else its insecure retry.
+    pub fn previous(&self) -> Option<&LogFile> {
+        match (&self.previous, &self.previous_insecure) {
+            (Some(p), Some(i)) if p.size < 3 && i.size >= 3 => Some(i),
+            (Some(p), _) => Some(p),
+            (None, i) => i.as_ref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -223,11 +267,34 @@ pub struct LogFile {
     pub source: SourceId,
     pub location: LogLocation,
     pub size: u64,
+    /// Lines before the log's first line in its file (a block of a
+    /// `cluster-info dump` logs.txt starts after its marker line).
+    pub line_offset: u64,
+    /// Why the collector wrote no log (kubectl's fetch error in a dump).
+    pub fetch_error: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub enum LogLocation {
     File(std::path::PathBuf),
+    /// A byte range of a file: one container's block of a dump's logs.txt.
+    FileRange {
+        path: std::path::PathBuf,
+        start: u64,
+        end: u64,
+    },
+    /// Already scanned while an archive streamed past.
+    Scanned(std::sync::Arc<crate::logscan::LogDigest>),
+    /// Held in memory (a block of a `cluster-info dump` read from stdin).
+    Memory(std::sync::Arc<[u8]>),
+}
+
+/// A CI/IaC job log given as an input, kept for the rules that read them.
+#[derive(Debug, Clone)]
+pub struct PipelineLog {
+    pub source: SourceId,
+    pub location: LogLocation,
+    pub size: u64,
 }
 
 /// How the snapshot time was established (report contract: `snapshot_time_basis`).
@@ -247,6 +314,7 @@ pub struct Model {
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
     pub logs: BTreeMap<ContainerKey, ContainerLogs>,
+    pub pipeline_logs: Vec<PipelineLog>,
     pub warnings: Vec<Warning>,
     /// Timestamp from bundle metadata, when the layout records one.
     pub metadata_time: Option<Time>,
@@ -255,29 +323,101 @@ pub struct Model {
 }
 
 impl Model {
-    /// Makes lookups deterministic whatever order files were parsed in.
+    /// Makes lookups deterministic whatever order files were parsed in, and
+    /// merges what several files or inputs say about the same object.
     pub fn finish(&mut self) {
-        self.pods
-            .sort_by(|a, b| (&a.namespace, &a.name, a.origin.source).cmp(&(&b.namespace, &b.name, b.origin.source)));
-        // The same pod seen twice (in a list and as a single file) counts once.
+        // The same pod seen twice (in a list and as a single file, or in two
+        // inputs) counts once: the most complete, then the latest copy wins.
+        self.pods.sort_by(|a, b| {
+            (&a.namespace, &a.name, std::cmp::Reverse(a.completeness()), std::cmp::Reverse(a.latest()), a.origin.source)
+                .cmp(&(
+                    &b.namespace,
+                    &b.name,
+                    std::cmp::Reverse(b.completeness()),
+                    std::cmp::Reverse(b.latest()),
+                    b.origin.source,
+                ))
+        });
         self.pods.dedup_by(|later, earlier| later.namespace == earlier.namespace && later.name == earlier.name);
         self.events.sort_by(|a, b| {
-            (&a.namespace, &a.object_name, a.first_seen, &a.reason, &a.message, a.origin.source, a.origin.line).cmp(&(
-                &b.namespace,
-                &b.object_name,
-                b.first_seen,
-                &b.reason,
-                &b.message,
-                b.origin.source,
-                b.origin.line,
-            ))
+            (
+                &a.namespace,
+                &a.object_name,
+                a.first_seen,
+                &a.reason,
+                &a.message,
+                a.last_seen,
+                a.origin.source,
+                a.origin.line,
+            )
+                .cmp(&(
+                    &b.namespace,
+                    &b.object_name,
+                    b.first_seen,
+                    &b.reason,
+                    &b.message,
+                    b.last_seen,
+                    b.origin.source,
+                    b.origin.line,
+                ))
+        });
+        // An event exported twice keeps the copy with the highest count.
+        self.events.dedup_by(|later, earlier| {
+            let same = later.namespace == earlier.namespace
+                && later.object_name == earlier.object_name
+                && later.reason == earlier.reason
+                && later.message == earlier.message
+                && later.first_seen == earlier.first_seen;
+            if same && later.count > earlier.count {
+                std::mem::swap(later, earlier);
+            }
+            same
         });
         self.nodes.sort_by(|a, b| a.name.cmp(&b.name));
         self.nodes.dedup_by(|a, b| a.name == b.name);
         self.workloads.sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
         self.workloads.dedup_by(|a, b| a.kind == b.kind && a.namespace == b.namespace && a.name == b.name);
+        self.resolve_loose_logs();
         self.warnings.sort();
         self.warnings.dedup();
+    }
+
+    /// Loose `kubectl logs` files name a pod and container but no namespace:
+    /// they belong to the one pod of that name. An ambiguous or unknown pod
+    /// is reported, not guessed.
+    fn resolve_loose_logs(&mut self) {
+        let loose: Vec<ContainerKey> = self.logs.keys().filter(|k| k.namespace.is_empty()).cloned().collect();
+        for key in loose {
+            let Some(logs) = self.logs.remove(&key) else { continue };
+            let owners: Vec<&Pod> = self.pods.iter().filter(|p| p.name == key.pod).collect();
+            let source = logs.current.as_ref().or(logs.previous.as_ref()).map(|f| self.sources.get(f.source).clone());
+            match owners.as_slice() {
+                [pod] => {
+                    let resolved = ContainerKey { namespace: pod.namespace.clone(), ..key };
+                    let entry = self.logs.entry(resolved).or_default();
+                    entry.current = entry.current.take().or(logs.current);
+                    entry.previous = entry.previous.take().or(logs.previous);
+                }
+                found => {
+                    if let Some(source) = source {
+                        let why = if found.is_empty() {
+                            "no pod of that name was found in the inputs"
+                        } else {
+                            "pods of that name exist in several namespaces"
+                        };
+                        self.warnings.push(Warning {
+                            code: WarningCode::MissingLog,
+                            input: source.input,
+                            source: source.path,
+                            message: format!(
+                                "log of pod {} container {} not attached: {why}; name the file <namespace>_<pod>_<container>.log or use --logs-for",
+                                key.pod, key.container
+                            ),
+                        });
+                    }
+                }
+            }
+        }
     }
 
     pub fn workload(&self, kind: &str, namespace: &str, name: &str) -> Option<&Workload> {
@@ -288,17 +428,20 @@ impl Model {
             .map(|i| &self.workloads[i])
     }
 
-    /// Follows the owner chain to the top-level controller: Pod → ReplicaSet →
-    /// Deployment, Pod → Job → CronJob. A ReplicaSet whose object was not
-    /// exported still maps to its Deployment through the pod-template-hash
-    /// naming convention, because bundles often omit ReplicaSets.
+    /// Follows the owner chain to the workload controller: Pod → ReplicaSet
+    /// → Deployment, Pod → Job → CronJob. The chain stops at workload kinds:
+    /// OpenShift owns operator Deployments by `ClusterVersion/version`, and a
+    /// static pod's mirror is owned by its `Node` — neither is the workload.
+    /// A ReplicaSet whose object was not exported still maps to its
+    /// Deployment through the pod-template-hash naming convention.
     pub fn top_owner(&self, pod: &Pod) -> OwnerRef {
-        let Some(mut current) = pod.owner.clone() else {
-            return OwnerRef { kind: "Pod".into(), name: pod.name.clone() };
+        let itself = || OwnerRef { kind: "Pod".into(), name: pod.name.clone() };
+        let Some(mut current) = pod.owner.clone().filter(|o| WORKLOAD_KINDS.contains(&o.kind.as_str())) else {
+            return itself();
         };
-        for _ in 0..8 {
+        while matches!(current.kind.as_str(), "ReplicaSet" | "Job") {
             match self.workload(&current.kind, &pod.namespace, &current.name) {
-                Some(w) => match &w.owner {
+                Some(w) => match w.owner.as_ref().filter(|o| matches!(o.kind.as_str(), "Deployment" | "CronJob")) {
                     Some(next) => current = next.clone(),
                     None => break,
                 },
@@ -341,5 +484,3 @@ impl Model {
         }
     }
 }
-
-pub use source::WarningCode;

@@ -40,6 +40,8 @@ impl Sources {
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     pub source: SourceId,
+    /// The object came from `kubectl describe` text, not a serialised object.
+    pub describe: bool,
     pub line: Option<u64>,
     /// Lines of fields inside the object (`status.containerStatuses[0].lastState`),
     /// recorded only for objects rules are likely to quote.
@@ -76,6 +78,10 @@ pub enum WarningCode {
     CollectorError,
     MissingLog,
     LongLine,
+    /// An archive could not be fully read (corrupt, truncated, a bound reached).
+    Archive,
+    /// `kubectl describe` text with parts that could not be read.
+    InvalidDescribe,
 }
 
 impl fmt::Display for WarningCode {

@@ -5,7 +5,7 @@ use super::symptoms::{self, Subject, SubjectKind};
 use super::{Evidence, EvidenceKind};
 use crate::logscan::{self, LogDigest, LogLine, LogPatterns};
 use crate::model::time::Time;
-use crate::model::{ContainerKey, Event, LogFile, LogLocation, Model, OwnerRef, Pod, State};
+use crate::model::{ContainerKey, Event, LogFile, LogLocation, Model, OwnerRef, Pod};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -23,7 +23,7 @@ pub enum LogWhich {
 pub struct CrashLog {
     pub file: LogFile,
     pub which: LogWhich,
-    pub digest: LogDigest,
+    pub digest: std::sync::Arc<LogDigest>,
 }
 
 pub struct Ctx<'m> {
@@ -124,7 +124,7 @@ impl<'m> Ctx<'m> {
             kind: EvidenceKind::Log,
             input: source.input.clone(),
             source: source.path.clone(),
-            line: Some(line.number),
+            line: Some(line.number + log.file.line_offset),
             path: None,
             text: line.text.clone(),
             time: stamp.and_then(Time::parse),
@@ -169,28 +169,40 @@ fn read_crash_log(model: &Model, subject: &Subject, patterns: &LogPatterns) -> (
     let Some(logs) = model.logs.get(&key) else {
         return (None, Some("no log of this container was collected".into()));
     };
-    let running_now = matches!(subject.status.state, State::Running { .. });
-    let usable = |f: &Option<LogFile>| f.as_ref().filter(|f| f.size >= PLACEHOLDER_LOG_BYTES).cloned();
-    let choice = match (usable(&logs.previous), usable(&logs.current)) {
+    let usable = |f: Option<&LogFile>| f.filter(|f| f.size >= PLACEHOLDER_LOG_BYTES).cloned();
+    // The previous log is the instance that crashed; without it, the current
+    // log of a container waiting in CrashLoopBackOff is that same run (and of
+    // a running container, the best there is).
+    let choice = match (usable(logs.previous()), usable(logs.current.as_ref())) {
         (Some(prev), _) => Some((prev, LogWhich::Previous)),
-        // The current log of a container that is not running is the run that crashed.
-        (None, Some(cur)) if !running_now => Some((cur, LogWhich::Current)),
         (None, Some(cur)) => Some((cur, LogWhich::Current)),
         (None, None) => None,
     };
     let Some((file, which)) = choice else {
-        let why = if logs.previous.is_some() || logs.current.is_some() {
-            "the collected log files are empty: the process may have died before writing anything"
-        } else {
-            "no log of this container was collected"
+        let fetch_error = logs.current.as_ref().and_then(|f| f.fetch_error.clone());
+        let why = match fetch_error {
+            Some(error) => format!("the collector could not fetch the log: {error}"),
+            None if logs.previous.is_some() || logs.current.is_some() => {
+                "the collected log files are empty: the process may have died before writing anything".into()
+            }
+            None => "no log of this container was collected".into(),
         };
-        return (None, Some(why.into()));
+        return (None, Some(why));
     };
     let digest = match &file.location {
-        LogLocation::File(path) => match std::fs::File::open(path) {
-            Ok(f) => logscan::scan(std::io::BufReader::with_capacity(256 * 1024, f), patterns),
-            Err(e) => Err(e),
-        },
+        LogLocation::Scanned(digest) => Ok(digest.clone()),
+        LogLocation::Memory(bytes) => logscan::scan(&bytes[..], patterns).map(std::sync::Arc::new),
+        LogLocation::File(path) => std::fs::File::open(path)
+            .and_then(|f| logscan::scan(std::io::BufReader::with_capacity(256 * 1024, f), patterns))
+            .map(std::sync::Arc::new),
+        LogLocation::FileRange { path, start, end } => std::fs::File::open(path)
+            .and_then(|mut f| {
+                use std::io::{Read, Seek, SeekFrom};
+                f.seek(SeekFrom::Start(*start))?;
+                let block = f.take(end.saturating_sub(*start));
+                logscan::scan(std::io::BufReader::with_capacity(256 * 1024, block), patterns)
+            })
+            .map(std::sync::Arc::new),
     };
     match digest {
         Ok(digest) => (Some(CrashLog { file, which, digest }), None),

@@ -143,6 +143,9 @@ fn classify(pod: &Pod, status: &ContainerStatus) -> Option<SubjectKind> {
         return None;
     }
     match &status.state {
+        // An init container (or a Job's) that finished cleanly has done its
+        // work, whatever retries it took to get there.
+        State::Terminated(t) if t.exit_code == 0 => None,
         // Waiting to start again after a failure (RunContainerError, StartError...).
         State::Waiting { .. } | State::Terminated(_) => Some(SubjectKind::CrashLoop),
         State::Running { .. } | State::Unknown => {
