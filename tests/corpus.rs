@@ -100,6 +100,7 @@ fn every_sample_directory_is_analysed_without_error() {
         "replicatedhq__sbctl/tests/support-bundle",
         "verrazzano__verrazzano/tools",
         "openshift__must-gather-clean/test/files/must-gather-metal.tar.xz.extracted",
+        "verrazzano__verrazzano/tools/vz",
         "openshift__insights-operator/docs/insights-archive-sample",
         "derailed__popeye/internal/lint/testdata/core/pod",
     ] {
@@ -128,4 +129,85 @@ fn insights_archive_hana_init_container() {
     assert_eq!(hana[0]["state"], "active");
     assert_eq!(hana[0]["restarts"], 7527);
     assert!(evidence_text(hana[0]).contains("connect timeout expired"));
+}
+
+fn decisive_quote(r: &Value, container: &str, needle: &str) -> Value {
+    let found: Vec<&Value> =
+        r["findings"].as_array().expect("findings").iter().filter(|f| f["subject"]["container"] == container).collect();
+    assert!(!found.is_empty(), "no finding for container {container}: {:#}", r["findings"]);
+    assert!(evidence_text(found[0]).contains(needle), "{container}: evidence lacks {needle:?}: {:#}", found[0]);
+    found[0].clone()
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn sbctl_velero_bad_argument() {
+    let r = report("replicatedhq__sbctl/tests/support-bundle");
+    let f = decisive_quote(&r, "velero", r#"unknown command "server-junk" for "velero""#);
+    assert_eq!(f["state"], "active");
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn verrazzano_ingress_controller_from_cluster_info_dump() {
+    let r = report("verrazzano__verrazzano/tools/analysis/test/cluster/ingress-install-unknown/cluster-dump");
+    assert_eq!(r["inputs"][0]["layout"], "cluster-info-dump");
+    let f = decisive_quote(&r, "controller", "permission denied");
+    assert_eq!(f["state"], "active");
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn k3d_tarball_read_from_the_archive() {
+    let r = report("replicatedhq__troubleshoot/testdata/supportbundle/support-bundle.tar.gz");
+    assert_eq!(r["inputs"][0]["container"], "archive");
+    for container in ["local-path-provisioner", "metrics-server"] {
+        let f = decisive_quote(&r, container, "10.43.0.1:443");
+        assert_eq!(f["state"], "recovered", "{container}");
+        assert!(evidence_text(&f).contains("i/o timeout"), "{container}: {f:#}");
+    }
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn must_gather_archives_have_only_recovered_bootstrap_loops() {
+    for rel in [
+        "openshift__must-gather-clean/test/files/must-gather-metal.tar.xz",
+        "openshift__must-gather-clean/test/files/must-gather-aws.tar.xz",
+    ] {
+        let r = report(rel);
+        assert_eq!(r["inputs"][0]["layout"], "must-gather", "{rel}");
+        assert_eq!(r["summary"]["critical"], 0, "{rel}: {:#}", r["findings"]);
+        let findings = r["findings"].as_array().expect("findings");
+        assert!(!findings.is_empty(), "{rel}: the bootstrap restarts must be reported");
+        assert!(findings.iter().all(|f| f["state"] == "recovered"), "{rel}: every bootstrap loop has recovered");
+        if rel.contains("metal") {
+            // The ingress operator restarted while the Route CRD was missing.
+            assert!(findings.iter().any(|f| f["subject"]["container"] == "ingress-operator"), "{rel}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn every_archive_in_the_corpus_is_analysed() {
+    for rel in [
+        "replicatedhq__troubleshoot/testdata/supportbundle/support-bundle.tar.gz",
+        "replicatedhq__troubleshoot/test/baselines/supportbundle/baseline.tar.gz",
+        "openshift__must-gather-clean/test/files/must-gather-metal.tar.xz",
+        "openshift__must-gather-clean/test/files/must-gather-aws.tar.xz",
+    ] {
+        let r = report(rel);
+        assert_eq!(r["inputs"][0]["container"], "archive", "{rel}");
+        assert!(r["inputs"][0]["files_read"].as_u64().is_some_and(|n| n > 10), "{rel}: {:#}", r["inputs"]);
+    }
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn baseline_bundle_is_healthy() {
+    let r = report("replicatedhq__troubleshoot/test/baselines/supportbundle/baseline.tar.gz");
+    for f in r["findings"].as_array().expect("findings") {
+        assert_eq!(f["severity"], "info", "baseline: {f:#}");
+    }
 }
