@@ -16,6 +16,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("command-not-found.yaml", include_str!("signatures/command-not-found.yaml")),
     ("dependency-unreachable.yaml", include_str!("signatures/dependency-unreachable.yaml")),
     ("image-pull.yaml", include_str!("signatures/image-pull.yaml")),
+    ("liveness-probe-failure.yaml", include_str!("signatures/liveness-probe-failure.yaml")),
+    ("startup-probe-failure.yaml", include_str!("signatures/startup-probe-failure.yaml")),
 ];
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -75,6 +77,10 @@ pub struct MatchSpec {
 pub struct RequireSpec {
     /// The last exit code must not be one of these.
     pub exit_codes_not: Vec<i64>,
+    /// At least one of these regexes must match a termination or waiting
+    /// message or one of the pod's events: the proof, where `match` items
+    /// alone would only be context (an `Unhealthy` line is not a kill).
+    pub messages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -91,6 +97,7 @@ pub struct SignatureRule {
     spec: SignatureSpec,
     info: RuleInfo,
     messages: Vec<Regex>,
+    required: Vec<Regex>,
     /// Compiled again here (the shared pass only says which line matched)
     /// to read named captures for the templates.
     logs: Vec<Regex>,
@@ -117,6 +124,12 @@ impl SignatureRule {
             .messages
             .iter()
             .map(|p| Regex::new(p).map_err(|e| invalid(format!("match.messages: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let required = spec
+            .require
+            .messages
+            .iter()
+            .map(|p| Regex::new(p).map_err(|e| invalid(format!("require.messages: {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
         let logs = spec
             .match_
@@ -146,7 +159,7 @@ impl SignatureRule {
             doc: spec.doc.trim().to_string(),
             origin: RuleOrigin::BuiltinSignature,
         };
-        Ok(SignatureRule { spec, info, messages, logs, log_offset, templates })
+        Ok(SignatureRule { spec, info, messages, required, logs, log_offset, templates })
     }
 
     pub fn log_patterns(&self) -> &[String] {
@@ -155,6 +168,13 @@ impl SignatureRule {
 
     pub fn source_yaml(&self) -> String {
         serde_yaml::to_string(&self.spec).unwrap_or_default()
+    }
+
+    fn proof_present(&self, subject: &super::Subject, ctx: &Ctx) -> bool {
+        let hit = |text: &str| self.required.iter().any(|r| r.is_match(text));
+        let termination = subject.last_termination().is_some_and(|t| hit(&t.message));
+        let waiting = matches!(&subject.status.state, crate::model::State::Waiting { message, .. } if hit(message));
+        termination || waiting || ctx.events_for(subject).any(|e| hit(&e.message))
     }
 
     fn render(&self, name: &str, vars: &minijinja::Value) -> String {
@@ -201,6 +221,9 @@ impl Rule for SignatureRule {
         }
         let exit_code = subject.last_exit_code();
         if exit_code.is_some_and(|c| self.spec.require.exit_codes_not.contains(&c)) {
+            return Vec::new();
+        }
+        if !self.required.is_empty() && !self.proof_present(subject, ctx) {
             return Vec::new();
         }
         let m = &self.spec.match_;
@@ -297,8 +320,11 @@ impl Rule for SignatureRule {
             }
             let mut events: Vec<_> =
                 ctx.events_for(subject).filter(|e| self.messages.iter().any(|r| r.is_match(&e.message))).collect();
-            events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
-            for e in events.into_iter().take(2) {
+            // The proof (a `require` match, such as the Killing event) first,
+            // then the most recent context.
+            let proves = |e: &crate::model::Event| self.required.iter().any(|r| r.is_match(&e.message));
+            events.sort_by_key(|e| (!proves(e), std::cmp::Reverse(e.last_seen)));
+            for e in events.into_iter().take(3) {
                 capture(&self.messages, &e.message);
                 evidence.push(ctx.event_evidence(e));
             }
