@@ -48,6 +48,34 @@ impl Partial {
         }
     }
 
+    /// Moves line numbers of objects parsed from the middle of a file.
+    fn shift_lines(&mut self, by: u64) {
+        let origins = self
+            .pods
+            .iter_mut()
+            .map(|p| &mut p.origin)
+            .chain(self.events.iter_mut().map(|e| &mut e.origin))
+            .chain(self.nodes.iter_mut().map(|n| &mut n.origin))
+            .chain(self.workloads.iter_mut().map(|w| &mut w.origin));
+        for origin in origins {
+            origin.line = origin.line.map(|l| l + by);
+            for (_, line) in &mut origin.field_lines {
+                *line += by;
+            }
+        }
+    }
+
+    fn absorb(&mut self, other: Partial) {
+        self.pods.extend(other.pods);
+        self.events.extend(other.events);
+        self.nodes.extend(other.nodes);
+        self.workloads.extend(other.workloads);
+        self.warnings.extend(other.warnings);
+        self.logs.extend(other.logs);
+        self.pipeline_logs.extend(other.pipeline_logs);
+        self.note_time(other.latest);
+    }
+
     pub fn merge_into(self, model: &mut Model) {
         model.pods.extend(self.pods);
         model.events.extend(self.events);
@@ -144,11 +172,35 @@ pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &m
     }
 }
 
-/// Text after the JSON documents: log blocks of a `cluster-info dump`
-/// written to stdout, or something unreadable worth a warning.
+/// Text after the first JSON documents: a `cluster-info dump` written to
+/// stdout interleaves log blocks and more JSON lists (one group per
+/// namespace); anything else unreadable is worth a warning.
 fn trailing_text(tail: &[u8], line: u64, place: &Place, out: &mut Partial) {
+    let offset = line.saturating_sub(1);
     if dump::is_dump_logs(&tail[..tail.len().min(4096)]) {
-        dump_blocks(tail, line.saturating_sub(1), place, out);
+        let stream = dump::split_stream(tail);
+        for (start, end, first_line) in stream.documents {
+            let mut part = Partial::default();
+            if let Some((l, _)) = json_document(&tail[start..end], place, &mut part) {
+                part.warn(
+                    WarningCode::InvalidJson,
+                    place.input,
+                    place.file,
+                    format!("unreadable text at line {}", l + offset + first_line - 1),
+                );
+            }
+            part.shift_lines(offset + first_line.saturating_sub(1));
+            out.absorb(part);
+        }
+        for (start, _, first_line) in stream.unterminated {
+            out.warn(
+                WarningCode::InvalidJson,
+                place.input,
+                place.file,
+                format!("the JSON document at line {} is cut off (byte {start}); it was not read", offset + first_line),
+            );
+        }
+        dump_blocks_of(tail, stream.blocks, offset, place, out);
     } else if tail.iter().any(|b| !b.is_ascii_whitespace()) {
         out.warn(
             WarningCode::InvalidJson,
@@ -160,7 +212,11 @@ fn trailing_text(tail: &[u8], line: u64, place: &Place, out: &mut Partial) {
 }
 
 fn dump_blocks(bytes: &[u8], line_offset: u64, place: &Place, out: &mut Partial) {
-    for block in dump::split_logs(bytes) {
+    dump_blocks_of(bytes, dump::split_logs(bytes), line_offset, place, out);
+}
+
+fn dump_blocks_of(bytes: &[u8], blocks: Vec<dump::Block>, line_offset: u64, place: &Place, out: &mut Partial) {
+    for block in blocks {
         let key = ContainerKey { namespace: block.namespace, pod: block.pod, container: block.container };
         let content: std::sync::Arc<[u8]> = bytes[block.start..block.end].into();
         let file = LogFile {

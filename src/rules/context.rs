@@ -92,6 +92,8 @@ impl<'m> Ctx<'m> {
         time: Option<Time>,
     ) -> Evidence {
         let source = self.model.sources.get(pod.origin.source);
+        // The same field read from a `kubectl describe` paste is quoted as such.
+        let kind = if pod.origin.describe { EvidenceKind::Describe } else { kind };
         Evidence {
             kind,
             input: source.input.clone(),
@@ -107,7 +109,7 @@ impl<'m> Ctx<'m> {
         let source = self.model.sources.get(event.origin.source);
         let count = if event.count > 1 { format!(" (x{})", event.count) } else { String::new() };
         Evidence {
-            kind: EvidenceKind::Event,
+            kind: if event.origin.describe { EvidenceKind::Describe } else { EvidenceKind::Event },
             input: source.input.clone(),
             source: source.path.clone(),
             line: event.origin.line,
