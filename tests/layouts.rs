@@ -194,3 +194,14 @@ fn several_inputs_merge_and_the_same_pod_counts_once() {
     assert!(findings(&r).iter().any(|f| f["cause"] == "oom-killed"));
     assert_eq!(r["inputs"].as_array().map(Vec::len), Some(3));
 }
+
+#[test]
+fn dump_findings_say_only_the_current_log_exists_and_evidence_has_times() {
+    let r = analyze_fixture(&["layouts/cluster-info-dump"]);
+    let f = finding_for(&r, "controller");
+    assert_eq!(f["log"], "current");
+    assert!(f["log_note"].as_str().unwrap_or("").contains("never collects previous logs"), "{f:#}");
+    // klog lines carry no year: the snapshot's year places them.
+    let e = f["evidence"].as_array().expect("evidence").iter().find(|e| e["kind"] == "log").expect("log evidence");
+    assert!(e["time"].as_str().is_some_and(|t| t.starts_with("2025-08-10T")), "{e:#}");
+}

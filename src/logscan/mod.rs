@@ -48,6 +48,7 @@
 
 mod classify;
 mod crash;
+mod linetime;
 mod patterns;
 mod reader;
 mod timestamp;
@@ -58,6 +59,7 @@ mod tests;
 use std::collections::VecDeque;
 use std::io::{self, BufRead};
 
+pub use linetime::line_time;
 pub use patterns::LogPatterns;
 pub use timestamp::split_timestamp;
 

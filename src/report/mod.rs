@@ -112,6 +112,9 @@ pub struct Finding {
     /// Which log the log evidence came from: `previous` or `current`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<crate::rules::LogWhich>,
+    /// What the reader should know about that log (no previous log collected...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_note: Option<String>,
     pub evidence: Vec<Evidence>,
     pub remediation: Vec<Remediation>,
 }
@@ -264,8 +267,27 @@ fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
             .crash_log(d.subject)
             .filter(|_| d.evidence.iter().any(|e| e.kind == crate::rules::EvidenceKind::Log))
             .map(|l| l.which),
+        log_note: log_note(ctx, d.subject),
         evidence: d.evidence,
         remediation: d.remediation,
+    }
+}
+
+/// A sentence for the reader when the log quoted is not the crashed
+/// instance's `--previous` log, or when there is no log at all.
+fn log_note(ctx: &Ctx, subject: usize) -> Option<String> {
+    let s = &ctx.subjects[subject];
+    match ctx.crash_log(subject) {
+        Some(log) if log.which == crate::rules::LogWhich::Current => Some(match s.status.state {
+            crate::model::State::Running { .. } => {
+                "Only the current log was collected, and the container is running again: it is the new instance's log, not the crashed one's. Collect `kubectl logs --previous` next time."
+                    .to_string()
+            }
+            _ => "Only the current log was collected (a `kubectl cluster-info dump` never collects previous logs); for a container waiting to restart, the current log is the run that crashed."
+                .to_string(),
+        }),
+        Some(_) => None,
+        None => ctx.log_gaps.get(subject).cloned().flatten().map(|gap| format!("No log: {gap}.")),
     }
 }
 

@@ -121,7 +121,7 @@ impl<'m> Ctx<'m> {
 
     pub fn log_evidence(&self, log: &CrashLog, line: &LogLine) -> Evidence {
         let source = self.model.sources.get(log.file.source);
-        let (stamp, _) = logscan::split_timestamp(&line.text);
+        let year = self.snapshot.map(|t| chrono::Datelike::year(&t.0));
         Evidence {
             kind: EvidenceKind::Log,
             input: source.input.clone(),
@@ -129,7 +129,7 @@ impl<'m> Ctx<'m> {
             line: Some(line.number + log.file.line_offset),
             path: None,
             text: line.text.clone(),
-            time: stamp.and_then(Time::parse),
+            time: logscan::line_time(&line.text, year),
         }
     }
 }
