@@ -205,3 +205,11 @@ fn dump_findings_say_only_the_current_log_exists_and_evidence_has_times() {
     let e = f["evidence"].as_array().expect("evidence").iter().find(|e| e["kind"] == "log").expect("log evidence");
     assert!(e["time"].as_str().is_some_and(|t| t.starts_with("2025-08-10T")), "{e:#}");
 }
+
+#[test]
+fn a_crashed_run_is_placed_in_time_by_its_first_and_last_log_lines() {
+    let r = analyze_fixture(&["demo-bundle"]);
+    let web = finding_for(&r, "web");
+    assert_eq!(web["log_span"]["first"], "2025-08-10T02:05:39.021Z", "{web:#}");
+    assert_eq!(web["log_span"]["last"], "2025-08-10T02:05:41.113Z");
+}

@@ -112,11 +112,21 @@ pub struct Finding {
     /// Which log the log evidence came from: `previous` or `current`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<crate::rules::LogWhich>,
+    /// When the quoted log's first and last lines were written, where their
+    /// format says: places the crashed run in time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_span: Option<LogSpan>,
     /// What the reader should know about that log (no previous log collected...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_note: Option<String>,
     pub evidence: Vec<Evidence>,
     pub remediation: Vec<Remediation>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct LogSpan {
+    pub first: Option<Time>,
+    pub last: Option<Time>,
 }
 
 #[derive(Debug, Serialize, Clone)]
@@ -268,6 +278,12 @@ fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
             .filter(|_| d.evidence.iter().any(|e| e.kind == crate::rules::EvidenceKind::Log))
             .map(|l| l.which),
         log_note: log_note(ctx, d.subject),
+        log_span: ctx.crash_log(d.subject).and_then(|log| {
+            let year = ctx.snapshot.map(|t| chrono::Datelike::year(&t.0));
+            let first = log.digest.first.as_ref().and_then(|l| crate::logscan::line_time(&l.text, year));
+            let last = log.digest.tail.last().and_then(|l| crate::logscan::line_time(&l.text, year));
+            (first.is_some() || last.is_some()).then_some(LogSpan { first, last })
+        }),
         evidence: d.evidence,
         remediation: d.remediation,
     }
