@@ -181,7 +181,7 @@ fn trailing_text(tail: &[u8], line: u64, place: &Place, out: &mut Partial) {
         let stream = dump::split_stream(tail);
         for (start, end, first_line) in stream.documents {
             let mut part = Partial::default();
-            if let Some((l, _)) = json_document(&tail[start..end], place, &mut part) {
+            if let Some((l, _)) = json_document(tail.get(start..end).unwrap_or_default(), place, &mut part) {
                 part.warn(
                     WarningCode::InvalidJson,
                     place.input,
@@ -217,8 +217,8 @@ fn dump_blocks(bytes: &[u8], line_offset: u64, place: &Place, out: &mut Partial)
 
 fn dump_blocks_of(bytes: &[u8], blocks: Vec<dump::Block>, line_offset: u64, place: &Place, out: &mut Partial) {
     for block in blocks {
+        let content: std::sync::Arc<[u8]> = block.content(bytes).into();
         let key = ContainerKey { namespace: block.namespace, pod: block.pod, container: block.container };
-        let content: std::sync::Arc<[u8]> = bytes[block.start..block.end].into();
         let file = LogFile {
             source: place.source,
             size: content.len() as u64,

@@ -514,7 +514,7 @@ impl Visitor<'_> {
                 let mut bytes = Vec::new();
                 reader.read_to_end(&mut bytes)?;
                 for block in dump::split_logs(&bytes) {
-                    let digest = logscan::scan(&bytes[block.start..block.end], &self.options.patterns)?;
+                    let digest = logscan::scan(block.content(&bytes), &self.options.patterns)?;
                     push_block(out, source, block, LogLocation::Scanned(Arc::new(digest)));
                 }
             }

@@ -29,8 +29,12 @@ fn rfc3339ish(stamp: &str) -> Option<Time> {
     if let Some(t) = Time::parse(stamp) {
         return Some(t);
     }
+    if !stamp.is_ascii() {
+        return None;
+    }
     let mut s = stamp.replacen(' ', "T", 1).replace(',', ".");
-    if !(s.ends_with('Z') || s[s.len().saturating_sub(6)..].contains(['+', '-'])) {
+    let zone_part = s.get(s.len().saturating_sub(6)..).unwrap_or("");
+    if !(s.ends_with('Z') || zone_part.contains(['+', '-'])) {
         s.push('Z');
     }
     Time::parse(&s)
@@ -121,6 +125,9 @@ mod tests {
             Some("2022-12-21T09:43:10Z")
         );
         assert_eq!(at("ERROR: Database connection failed!"), None);
+        // Arbitrary text in a time field must not panic (multi-byte characters).
+        assert_eq!(at(r#"{"time":"2025-08-10 été"}"#), None);
+        assert_eq!(at(r#"{"ts":"ééééééé"}"#), None);
         // klog without a year to place it in.
         assert_eq!(line_time("E0326 01:41:57.730608 7 x.go:1] y", None), None);
     }
