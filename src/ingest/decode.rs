@@ -283,12 +283,7 @@ fn json_document<R: std::io::Read>(reader: R, place: &Place, out: &mut Partial) 
         }
         let parsed: Vec<Partial> = batch.into_par_iter().map(|piece| json_piece(piece, place)).collect();
         for p in parsed {
-            out.pods.extend(p.pods);
-            out.events.extend(p.events);
-            out.nodes.extend(p.nodes);
-            out.workloads.extend(p.workloads);
-            out.warnings.extend(p.warnings);
-            out.note_time(p.latest);
+            out.absorb(p);
         }
     }
     let line = splitter.trailing_line()?;

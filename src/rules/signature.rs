@@ -119,24 +119,15 @@ impl SignatureRule {
     pub fn parse(file: &str, text: &str, log_offset: usize) -> Result<SignatureRule, SignatureError> {
         let invalid = |message: String| SignatureError::Invalid { file: file.to_string(), message };
         let spec: SignatureSpec = serde_yaml::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        let messages = spec
-            .match_
-            .messages
-            .iter()
-            .map(|p| Regex::new(p).map_err(|e| invalid(format!("match.messages: {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        let required = spec
-            .require
-            .messages
-            .iter()
-            .map(|p| Regex::new(p).map_err(|e| invalid(format!("require.messages: {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        let logs = spec
-            .match_
-            .logs
-            .iter()
-            .map(|p| Regex::new(p).map_err(|e| invalid(format!("match.logs: {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
+        let compile = |section: &str, patterns: &[String]| {
+            patterns
+                .iter()
+                .map(|p| Regex::new(p).map_err(|e| invalid(format!("{section}: {e}"))))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let messages = compile("match.messages", &spec.match_.messages)?;
+        let required = compile("require.messages", &spec.require.messages)?;
+        let logs = compile("match.logs", &spec.match_.logs)?;
         let mut templates = minijinja::Environment::new();
         // SemiStrict: `{% if executable %}` works when a capture did not match,
         // while printing a misspelt variable is still an error.
