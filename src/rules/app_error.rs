@@ -131,6 +131,7 @@ impl Rule for AppError {
             evidence,
             remediation,
             subject: index,
+            supersedes: Vec::new(),
         }]
     }
 }

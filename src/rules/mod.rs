@@ -116,6 +116,8 @@ pub struct Diagnosis {
     pub remediation: Vec<Remediation>,
     /// Index of the subject in `Ctx::subjects`.
     pub subject: usize,
+    /// Causes this diagnosis explains more specifically (dropped beside it).
+    pub supersedes: Vec<String>,
 }
 
 /// The rules of one run and the log patterns they share.
@@ -180,6 +182,9 @@ pub fn run(rules: &[Box<dyn Rule>], ctx: &Ctx) -> Vec<Diagnosis> {
 /// a generic or fallback cause is dropped once anything stronger exists, so
 /// an exit-code guess is never repeated beside the proof.
 fn rank(mut found: Vec<Diagnosis>) -> Vec<Diagnosis> {
+    let superseded: std::collections::BTreeSet<String> =
+        found.iter().flat_map(|d| d.supersedes.iter().cloned()).collect();
+    found.retain(|d| !superseded.contains(&d.cause));
     let Some(best) = found.iter().map(|d| d.strength).max() else {
         return found;
     };
@@ -196,3 +201,57 @@ fn rank(mut found: Vec<Diagnosis>) -> Vec<Diagnosis> {
 
 /// Causes that only restate that something failed; dropped beside a specific one.
 const UMBRELLA_CAUSES: &[&str] = &["app-error", "unknown-crash"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diagnosis(cause: &str, strength: Strength, supersedes: &[&str]) -> Diagnosis {
+        Diagnosis {
+            rule: cause.into(),
+            cause: cause.into(),
+            strength,
+            title: String::new(),
+            explanation: String::new(),
+            evidence: Vec::new(),
+            remediation: Vec::new(),
+            subject: 0,
+            supersedes: supersedes.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn causes(found: Vec<Diagnosis>) -> Vec<String> {
+        rank(found).into_iter().map(|d| d.cause).collect()
+    }
+
+    #[test]
+    fn the_strongest_specific_cause_leads() {
+        let found = vec![
+            diagnosis("app-error", Strength::Generic, &[]),
+            diagnosis("dependency-unreachable", Strength::Proven, &[]),
+            diagnosis("unknown-crash", Strength::Fallback, &[]),
+        ];
+        assert_eq!(causes(found), vec!["dependency-unreachable"]);
+    }
+
+    #[test]
+    fn umbrella_causes_step_aside_at_equal_strength() {
+        let found = vec![diagnosis("app-error", Strength::Proven, &[]), diagnosis("oom-killed", Strength::Proven, &[])];
+        assert_eq!(causes(found), vec!["oom-killed"]);
+    }
+
+    #[test]
+    fn a_specific_rule_supersedes_the_general_one() {
+        let found = vec![
+            diagnosis("dependency-unreachable", Strength::Proven, &[]),
+            diagnosis("api-server-unreachable", Strength::Proven, &["dependency-unreachable"]),
+        ];
+        assert_eq!(causes(found), vec!["api-server-unreachable"]);
+        // Two unrelated proven causes stand together.
+        let both = vec![
+            diagnosis("oom-killed", Strength::Proven, &[]),
+            diagnosis("dependency-unreachable", Strength::Proven, &[]),
+        ];
+        assert_eq!(causes(both), vec!["oom-killed", "dependency-unreachable"]);
+    }
+}

@@ -137,6 +137,7 @@ impl Rule for OomKilled {
             evidence,
             remediation,
             subject: index,
+            supersedes: Vec::new(),
         }]
     }
 }

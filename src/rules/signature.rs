@@ -31,6 +31,11 @@ pub struct SignatureSpec {
     pub subjects: SubjectFilter,
     #[serde(default = "proven")]
     pub strength: Strength,
+    /// Causes this one explains more specifically: dropped for the subject
+    /// when this rule fires (`api-server-unreachable` supersedes
+    /// `dependency-unreachable`: the API server is the dependency).
+    #[serde(default)]
+    pub supersedes: Vec<String>,
     #[serde(rename = "match")]
     pub match_: MatchSpec,
     #[serde(default)]
@@ -384,6 +389,7 @@ impl Rule for SignatureRule {
             evidence,
             remediation,
             subject: index,
+            supersedes: self.spec.supersedes.clone(),
         }]
     }
 }

@@ -131,6 +131,7 @@ impl Rule for UnknownCrash {
             evidence,
             remediation,
             subject: index,
+            supersedes: Vec::new(),
         }]
     }
 }
