@@ -18,6 +18,12 @@ const BUILTIN: &[(&str, &str)] = &[
     ("image-pull.yaml", include_str!("signatures/image-pull.yaml")),
     ("liveness-probe-failure.yaml", include_str!("signatures/liveness-probe-failure.yaml")),
     ("startup-probe-failure.yaml", include_str!("signatures/startup-probe-failure.yaml")),
+    ("api-server-unreachable.yaml", include_str!("signatures/api-server-unreachable.yaml")),
+    ("dns-loop.yaml", include_str!("signatures/dns-loop.yaml")),
+    ("rbac-forbidden.yaml", include_str!("signatures/rbac-forbidden.yaml")),
+    ("exec-format-error.yaml", include_str!("signatures/exec-format-error.yaml")),
+    ("segfault.yaml", include_str!("signatures/segfault.yaml")),
+    ("missing-env-or-config.yaml", include_str!("signatures/missing-env-or-config.yaml")),
 ];
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
