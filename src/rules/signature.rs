@@ -277,10 +277,11 @@ impl Rule for SignatureRule {
         // programs writing /dev/termination-log) put the log's last words in
         // the termination message: when no log line matched, or no log was
         // collected, the log patterns are tried there.
-        if evidence.is_empty() && !self.logs.is_empty() {
+        // Evidence quoting the termination message when one of `regexes` matches it.
+        let mut termination_match = |regexes: &[Regex], evidence: &mut Vec<Evidence>| {
             if let (Some(t), Some(path)) = (termination, subject.termination_path()) {
-                if self.logs.iter().any(|r| r.is_match(&t.message)) {
-                    capture(&self.logs, &t.message);
+                if regexes.iter().any(|r| r.is_match(&t.message)) {
+                    capture(regexes, &t.message);
                     evidence.push(ctx.status_evidence(
                         subject.pod,
                         EvidenceKind::Status,
@@ -290,24 +291,16 @@ impl Rule for SignatureRule {
                     ));
                 }
             }
+        };
+        if evidence.is_empty() {
+            termination_match(&self.logs, &mut evidence);
         }
         let waiting = match &subject.status.state {
             crate::model::State::Waiting { reason, message } => Some((reason.as_str(), message.as_str())),
             _ => None,
         };
+        termination_match(&self.messages, &mut evidence);
         if !self.messages.is_empty() {
-            if let (Some(t), Some(path)) = (termination, subject.termination_path()) {
-                if self.messages.iter().any(|r| r.is_match(&t.message)) {
-                    capture(&self.messages, &t.message);
-                    evidence.push(ctx.status_evidence(
-                        subject.pod,
-                        EvidenceKind::Status,
-                        format!("{path}.message"),
-                        format!("exitCode: {}, reason: {}, message: {}", t.exit_code, t.reason, t.message),
-                        t.finished_at,
-                    ));
-                }
-            }
             if let Some((reason, message)) = waiting {
                 if self.messages.iter().any(|r| r.is_match(message)) {
                     capture(&self.messages, message);
