@@ -33,7 +33,7 @@ pub fn analyze(inputs: &[Input], options: &Options) -> Result<Report, IngestErro
     let ingested = ingest::load(inputs, &load)?;
     let model = ingested.model;
     let (snapshot, basis) = snapshot_time(&model, options.now);
-    let ctx = Ctx::build(&model, snapshot, load.patterns, &options.namespaces);
+    let ctx = Ctx::build(&model, snapshot, load.patterns, &options.namespaces, &|pod, c| catalog.watches(pod, c));
     let diagnoses = rules::run(&catalog.rules, &ctx);
     let mut warnings = model.warnings.clone();
     warnings.extend(ctx.log_warnings.iter().cloned());

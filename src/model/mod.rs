@@ -82,7 +82,7 @@ pub struct Container {
     pub status: Option<ContainerStatus>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Default)]
 pub struct ContainerStatus {
     /// Index in `status.containerStatuses` / `status.initContainerStatuses`.
     pub index: usize,

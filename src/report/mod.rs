@@ -9,7 +9,7 @@ use crate::ingest::InputSummary;
 use crate::model::TimeBasis;
 use crate::model::source::Warning;
 use crate::model::time::Time;
-use crate::rules::{Ctx, Diagnosis, Evidence, FindingState, Remediation, Strength};
+use crate::rules::{Ctx, Diagnosis, Evidence, FindingState, Remediation, Strength, SubjectKind, SubjectRef};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -48,7 +48,7 @@ pub struct Summary {
     pub active_since: Option<Time>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Critical,
@@ -150,7 +150,11 @@ pub fn build(
 ) -> Report {
     let mut grouped: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for d in diagnoses {
-        let finding = finding(ctx, d);
+        let finding = match d.subject {
+            SubjectRef::Container(i) => finding(ctx, d, i),
+            SubjectRef::Pipeline(i) => pipeline_finding(ctx, d, i),
+            SubjectRef::Node(i) => node_finding(ctx, d, i),
+        };
         grouped.entry(finding.fingerprint.clone()).or_default().push(finding);
     }
     let mut findings: Vec<Finding> = grouped.into_values().filter_map(merge_replicas).collect();
@@ -215,15 +219,19 @@ fn order_key(f: &Finding) -> impl Ord + '_ {
     )
 }
 
-fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
-    let s = &ctx.subjects[d.subject];
+fn finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
+    let s = &ctx.subjects[index];
     let ready = ctx.ready_replicas(s);
-    let severity = match s.state {
+    let state = match s.kind {
+        SubjectKind::Running => watched_state(s.status.ready, &d.evidence, ctx.snapshot),
+        _ => s.state,
+    };
+    let severity = d.severity.unwrap_or(match state {
         FindingState::NotCrashLoop => Severity::Warning,
         FindingState::Recovered => Severity::Info,
         FindingState::Active if ready == 0 => Severity::Critical,
         FindingState::Active => Severity::Warning,
-    };
+    });
     let termination = s.last_termination();
     let events: Vec<_> = ctx
         .events_for(s)
@@ -250,7 +258,7 @@ fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
         cause: d.cause,
         rule: d.rule,
         severity,
-        state: s.state,
+        state,
         title: d.title,
         explanation: d.explanation,
         strength: d.strength,
@@ -274,11 +282,11 @@ fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
         pods: vec![s.pod.name.clone()],
         ready_replicas: ready,
         log: ctx
-            .crash_log(d.subject)
+            .crash_log(index)
             .filter(|_| d.evidence.iter().any(|e| e.kind == crate::rules::EvidenceKind::Log))
             .map(|l| l.which),
-        log_note: log_note(ctx, d.subject),
-        log_span: ctx.crash_log(d.subject).and_then(|log| {
+        log_note: log_note(ctx, index),
+        log_span: ctx.crash_log(index).and_then(|log| {
             let year = ctx.snapshot.map(|t| chrono::Datelike::year(&t.0));
             let first = log.digest.first.as_ref().and_then(|l| crate::logscan::line_time(&l.text, year));
             let last = log.digest.tail.last().and_then(|l| crate::logscan::line_time(&l.text, year));
@@ -289,10 +297,106 @@ fn finding(ctx: &Ctx, d: Diagnosis) -> Finding {
     }
 }
 
+/// A watched (running) container's problem: present when it is not ready,
+/// or when the evidence is recent (within the back-off reset window of the
+/// snapshot) or cannot be placed in time; otherwise it has passed.
+fn watched_state(ready: bool, evidence: &[Evidence], snapshot: Option<Time>) -> FindingState {
+    if !ready {
+        return FindingState::Active;
+    }
+    let latest = evidence.iter().filter_map(|e| e.time).max();
+    match (latest, snapshot) {
+        (Some(seen), Some(now)) if seen.seconds_until(now) >= crate::rules::symptoms::BACKOFF_RESET_SECONDS => {
+            FindingState::Recovered
+        }
+        _ => FindingState::Active,
+    }
+}
+
+/// A finding about a CI/IaC pipeline log: it blocks a deploy, it is not a
+/// crash loop.
+fn pipeline_finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
+    let log = &ctx.model.pipeline_logs[index];
+    let source = ctx.model.sources.get(log.source);
+    let name = source.path.clone();
+    let times = d.evidence.iter().filter_map(|e| e.time);
+    Finding {
+        id: String::new(),
+        fingerprint: format!("{}/pipeline/{}", d.cause, name),
+        cause: d.cause,
+        rule: d.rule,
+        severity: d.severity.unwrap_or(Severity::Warning),
+        state: FindingState::NotCrashLoop,
+        title: d.title,
+        explanation: d.explanation,
+        strength: d.strength,
+        subject: Subject {
+            kind: "PipelineLog".into(),
+            namespace: String::new(),
+            name: name.clone(),
+            container: None,
+            node: None,
+        },
+        workload: WorkloadRef { kind: "PipelineLog".into(), namespace: String::new(), name },
+        image: String::new(),
+        restarts: 0,
+        last_exit_code: None,
+        first_seen: times.clone().min(),
+        last_seen: times.max(),
+        pods: Vec::new(),
+        ready_replicas: 0,
+        log: None,
+        log_span: None,
+        log_note: None,
+        evidence: d.evidence,
+        remediation: d.remediation,
+    }
+}
+
+/// A finding about a node as a whole (memory or disk pressure).
+fn node_finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
+    let node = &ctx.model.nodes[index];
+    let times = d.evidence.iter().filter_map(|e| e.time);
+    Finding {
+        id: String::new(),
+        fingerprint: format!("{}/node/{}", d.cause, node.name),
+        cause: d.cause,
+        rule: d.rule,
+        severity: d.severity.unwrap_or(Severity::Warning),
+        state: FindingState::Active,
+        title: d.title,
+        explanation: d.explanation,
+        strength: d.strength,
+        subject: Subject {
+            kind: "Node".into(),
+            namespace: String::new(),
+            name: node.name.clone(),
+            container: None,
+            node: Some(node.name.clone()),
+        },
+        workload: WorkloadRef { kind: "Node".into(), namespace: String::new(), name: node.name.clone() },
+        image: String::new(),
+        restarts: 0,
+        last_exit_code: None,
+        first_seen: times.clone().min(),
+        last_seen: times.max(),
+        pods: Vec::new(),
+        ready_replicas: 0,
+        log: None,
+        log_span: None,
+        log_note: None,
+        evidence: d.evidence,
+        remediation: d.remediation,
+    }
+}
+
 /// A sentence for the reader when the log quoted is not the crashed
 /// instance's `--previous` log, or when there is no log at all.
 fn log_note(ctx: &Ctx, subject: usize) -> Option<String> {
     let s = &ctx.subjects[subject];
+    if s.kind != SubjectKind::CrashLoop {
+        return None;
+    }
     match ctx.crash_log(subject) {
         Some(log) if log.which == crate::rules::LogWhich::Current => Some(match s.status.state {
             crate::model::State::Running { .. } => {

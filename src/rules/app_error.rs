@@ -130,7 +130,8 @@ impl Rule for AppError {
             explanation,
             evidence,
             remediation,
-            subject: index,
+            subject: super::SubjectRef::Container(index),
+            severity: None,
             supersedes: Vec::new(),
         }]
     }

@@ -46,7 +46,15 @@ pub struct Ctx<'m> {
 const PLACEHOLDER_LOG_BYTES: u64 = 3;
 
 impl<'m> Ctx<'m> {
-    pub fn build(model: &'m Model, snapshot: Option<Time>, patterns: LogPatterns, namespaces: &[String]) -> Ctx<'m> {
+    /// `watched` picks the healthy-looking containers some rule wants to see
+    /// (see [`super::Catalog::watches`]).
+    pub fn build(
+        model: &'m Model,
+        snapshot: Option<Time>,
+        patterns: LogPatterns,
+        namespaces: &[String],
+        watched: &dyn Fn(&Pod, &crate::model::Container) -> bool,
+    ) -> Ctx<'m> {
         let mut subjects = Vec::new();
         let mut ready: BTreeMap<(String, OwnerRef), usize> = BTreeMap::new();
         for pod in &model.pods {
@@ -58,7 +66,7 @@ impl<'m> Ctx<'m> {
             if !namespaces.is_empty() && !namespaces.iter().any(|n| n == &pod.namespace) {
                 continue;
             }
-            symptoms::detect(pod, &workload, snapshot, &mut subjects);
+            symptoms::detect(pod, &workload, snapshot, watched, &mut subjects);
         }
         let scanned: Vec<(Option<CrashLog>, Option<String>)> =
             subjects.par_iter().map(|s| read_crash_log(model, s, &patterns)).collect();
@@ -160,27 +168,34 @@ fn log_problems(model: &Model, log: &CrashLog) -> Vec<crate::model::source::Warn
 /// Picks and scans the log of the instance that crashed. Returns the reason
 /// when there is none, because "no log" is itself something to explain.
 fn read_crash_log(model: &Model, subject: &Subject, patterns: &LogPatterns) -> (Option<CrashLog>, Option<String>) {
-    if subject.kind != SubjectKind::CrashLoop {
-        return (None, None);
-    }
+    let watched = match subject.kind {
+        SubjectKind::CrashLoop => false,
+        SubjectKind::Running => true,
+        SubjectKind::Blocked { .. } => return (None, None),
+    };
     let key = ContainerKey {
         namespace: subject.pod.namespace.clone(),
         pod: subject.pod.name.clone(),
         container: subject.container.name.clone(),
     };
     let Some(logs) = model.logs.get(&key) else {
-        return (None, Some("no log of this container was collected".into()));
+        return (None, (!watched).then(|| "no log of this container was collected".into()));
     };
     let usable = |f: Option<&LogFile>| f.filter(|f| f.size >= PLACEHOLDER_LOG_BYTES).cloned();
     // The previous log is the instance that crashed; without it, the current
     // log of a container waiting in CrashLoopBackOff is that same run (and of
     // a running container, the best there is).
     let choice = match (usable(logs.previous()), usable(logs.current.as_ref())) {
+        // A watched container is judged by what it says now.
+        (_, Some(cur)) if watched => Some((cur, LogWhich::Current)),
         (Some(prev), _) => Some((prev, LogWhich::Previous)),
         (None, Some(cur)) => Some((cur, LogWhich::Current)),
         (None, None) => None,
     };
     let Some((file, which)) = choice else {
+        if watched {
+            return (None, None);
+        }
         let fetch_error = logs.current.as_ref().and_then(|f| f.fetch_error.clone());
         let why = match fetch_error {
             Some(error) => format!("the collector could not fetch the log: {error}"),

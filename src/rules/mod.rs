@@ -64,6 +64,28 @@ pub trait Rule: Send + Sync {
     /// Diagnoses for subject `subject` (an index into `ctx.subjects`).
     /// Most rules return zero or one.
     fn diagnose(&self, subject: usize, ctx: &Ctx) -> Vec<Diagnosis>;
+    /// Diagnoses about something other than a container: a pipeline log, a
+    /// node. Called once per run.
+    fn diagnose_other(&self, _ctx: &Ctx) -> Vec<Diagnosis> {
+        Vec::new()
+    }
+    /// Whether the rule wants to see `container` although it is neither
+    /// crash-looping nor blocked (a platform component that logs its
+    /// trouble while running).
+    fn watches(&self, _pod: &crate::model::Pod, _container: &crate::model::Container) -> bool {
+        false
+    }
+}
+
+/// What a diagnosis is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SubjectRef {
+    /// An index into `Ctx::subjects`.
+    Container(usize),
+    /// An index into `Model::pipeline_logs`.
+    Pipeline(usize),
+    /// An index into `Model::nodes`.
+    Node(usize),
 }
 
 /// One piece of evidence (report contract: `evidence[]`).
@@ -114,8 +136,9 @@ pub struct Diagnosis {
     pub explanation: String,
     pub evidence: Vec<Evidence>,
     pub remediation: Vec<Remediation>,
-    /// Index of the subject in `Ctx::subjects`.
-    pub subject: usize,
+    pub subject: SubjectRef,
+    /// Set by rules that know better than the state-derived default.
+    pub severity: Option<crate::report::Severity>,
     /// Causes this diagnosis explains more specifically (dropped beside it).
     pub supersedes: Vec<String>,
 }
@@ -149,6 +172,11 @@ impl Catalog {
         crate::logscan::LogPatterns::new(&refs).unwrap_or_else(|_| crate::logscan::LogPatterns::empty())
     }
 
+    /// Whether any rule watches this healthy-looking container.
+    pub fn watches(&self, pod: &crate::model::Pod, container: &crate::model::Container) -> bool {
+        self.rules.iter().any(|r| r.watches(pod, container))
+    }
+
     pub fn find(&self, id_or_cause: &str) -> Option<&dyn Rule> {
         self.rules
             .iter()
@@ -174,7 +202,8 @@ pub fn run(rules: &[Box<dyn Rule>], ctx: &Ctx) -> Vec<Diagnosis> {
             rank(found)
         })
         .collect();
-    per_subject.into_iter().flatten().collect()
+    let other: Vec<Vec<Diagnosis>> = rules.par_iter().map(|rule| rule.diagnose_other(ctx)).collect();
+    per_subject.into_iter().flatten().chain(other.into_iter().flatten()).collect()
 }
 
 /// Keeps the strongest diagnoses of one subject. Several proven causes may
@@ -215,7 +244,8 @@ mod tests {
             explanation: String::new(),
             evidence: Vec::new(),
             remediation: Vec::new(),
-            subject: 0,
+            subject: SubjectRef::Container(0),
+            severity: None,
             supersedes: supersedes.iter().map(|s| s.to_string()).collect(),
         }
     }

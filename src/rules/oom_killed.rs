@@ -136,7 +136,8 @@ impl Rule for OomKilled {
             explanation,
             evidence,
             remediation,
-            subject: index,
+            subject: super::SubjectRef::Container(index),
+            severity: None,
             supersedes: Vec::new(),
         }]
     }

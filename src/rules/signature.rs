@@ -32,9 +32,17 @@ pub struct SignatureSpec {
     pub id: String,
     pub cause: String,
     pub summary: String,
-    /// Which subjects the rule looks at.
+    /// Which subjects the rule looks at: `crash-loop` (the default),
+    /// `blocked`, `running` (healthy-looking containers, for platform
+    /// components), `any`; one or a list.
+    #[serde(default = "crash_loop_only", deserialize_with = "one_or_many")]
+    pub subjects: Vec<SubjectFilter>,
+    /// Only containers of this component (all when absent).
     #[serde(default)]
-    pub subjects: SubjectFilter,
+    pub component: ComponentSpec,
+    /// Overrides the severity the report derives from the state.
+    #[serde(default)]
+    pub severity: Option<crate::report::Severity>,
     #[serde(default = "proven")]
     pub strength: Strength,
     /// Causes this one explains more specifically: dropped for the subject
@@ -62,13 +70,74 @@ fn proven() -> Strength {
     Strength::Proven
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+fn crash_loop_only() -> Vec<SubjectFilter> {
+    vec![SubjectFilter::CrashLoop]
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum SubjectFilter {
-    #[default]
     CrashLoop,
     Blocked,
+    Running,
     Any,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<SubjectFilter>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(SubjectFilter),
+        Many(Vec<SubjectFilter>),
+    }
+    match OneOrMany::deserialize(deserializer) {
+        Ok(OneOrMany::One(one)) => Ok(vec![one]),
+        Ok(OneOrMany::Many(many)) => Ok(many),
+        Err(_) => {
+            Err(serde::de::Error::custom("subjects: expected crash-loop, blocked, running or any, or a list of them"))
+        }
+    }
+}
+
+/// Which containers a rule is about. Every field given must hold; within
+/// a field, one item matching is enough.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ComponentSpec {
+    /// Namespace names, exactly.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    /// Label key/value pairs of the pod, exactly; one pair present is enough.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Regexes over the container image.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
+    /// Regexes over the container name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<String>,
+}
+
+impl ComponentSpec {
+    fn is_empty(&self) -> bool {
+        self.namespaces.is_empty() && self.labels.is_empty() && self.images.is_empty() && self.containers.is_empty()
+    }
+}
+
+struct Component {
+    namespaces: Vec<String>,
+    labels: Vec<(String, String)>,
+    images: Vec<Regex>,
+    containers: Vec<Regex>,
+}
+
+impl Component {
+    fn matches(&self, pod: &crate::model::Pod, container: &crate::model::Container) -> bool {
+        (self.namespaces.is_empty() || self.namespaces.contains(&pod.namespace))
+            && (self.labels.is_empty() || self.labels.iter().any(|(k, v)| pod.labels.get(k) == Some(v)))
+            && (self.images.is_empty() || self.images.iter().any(|r| r.is_match(&container.image)))
+            && (self.containers.is_empty() || self.containers.iter().any(|r| r.is_match(&container.name)))
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -77,8 +146,12 @@ pub struct MatchSpec {
     pub exit_codes: Vec<i64>,
     pub termination_reasons: Vec<String>,
     pub waiting_reasons: Vec<String>,
-    /// Regexes over the termination and waiting messages and the pod's event messages.
+    /// Regexes over the termination and waiting messages, the pod's status
+    /// message (evictions) and the pod's event messages.
     pub messages: Vec<String>,
+    /// Event reasons quoted as evidence whatever their message
+    /// (`FailedMount`, `FailedScheduling`).
+    pub event_reasons: Vec<String>,
     /// Regexes over the crashed instance's log.
     pub logs: Vec<String>,
 }
@@ -107,6 +180,7 @@ pub struct RemediationSpec {
 pub struct SignatureRule {
     spec: SignatureSpec,
     info: RuleInfo,
+    component: Component,
     messages: Vec<Regex>,
     required: Vec<Regex>,
     /// Compiled again here (the shared pass only says which line matched)
@@ -139,6 +213,12 @@ impl SignatureRule {
         let messages = compile("match.messages", &spec.match_.messages)?;
         let required = compile("require.messages", &spec.require.messages)?;
         let logs = compile("match.logs", &spec.match_.logs)?;
+        let component = Component {
+            namespaces: spec.component.namespaces.clone(),
+            labels: spec.component.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            images: compile("component.images", &spec.component.images)?,
+            containers: compile("component.containers", &spec.component.containers)?,
+        };
         let mut templates = minijinja::Environment::new();
         // SemiStrict: `{% if executable %}` works when a capture did not match,
         // while printing a misspelt variable is still an error.
@@ -161,7 +241,24 @@ impl SignatureRule {
             doc: spec.doc.trim().to_string(),
             origin: RuleOrigin::BuiltinSignature,
         };
-        Ok(SignatureRule { spec, info, messages, required, logs, log_offset, templates })
+        Ok(SignatureRule { spec, info, component, messages, required, logs, log_offset, templates })
+    }
+
+    /// Whether this rule looks at `container` although it is not failing.
+    pub fn watches(&self, pod: &crate::model::Pod, container: &crate::model::Container) -> bool {
+        self.spec.subjects.iter().any(|s| matches!(s, SubjectFilter::Running | SubjectFilter::Any))
+            && self.component.matches(pod, container)
+    }
+
+    fn applies_to(&self, subject: &super::Subject) -> bool {
+        let kind_ok = self.spec.subjects.iter().any(|f| match (f, &subject.kind) {
+            (SubjectFilter::Any, _) => true,
+            (SubjectFilter::CrashLoop, SubjectKind::CrashLoop) => true,
+            (SubjectFilter::Blocked, SubjectKind::Blocked { .. }) => true,
+            (SubjectFilter::Running, SubjectKind::Running) => true,
+            _ => false,
+        });
+        kind_ok && (self.spec.component.is_empty() || self.component.matches(subject.pod, subject.container))
     }
 
     pub fn log_patterns(&self) -> &[String] {
@@ -176,7 +273,7 @@ impl SignatureRule {
         let hit = |text: &str| self.required.iter().any(|r| r.is_match(text));
         let termination = subject.last_termination().is_some_and(|t| hit(&t.message));
         let waiting = matches!(&subject.status.state, crate::model::State::Waiting { message, .. } if hit(message));
-        termination || waiting || ctx.events_for(subject).any(|e| hit(&e.message))
+        termination || waiting || hit(&subject.pod.message) || ctx.events_for(subject).any(|e| hit(&e.message))
     }
 
     fn render(&self, name: &str, vars: &minijinja::Value) -> String {
@@ -210,15 +307,13 @@ impl Rule for SignatureRule {
         &self.info
     }
 
+    fn watches(&self, pod: &crate::model::Pod, container: &crate::model::Container) -> bool {
+        SignatureRule::watches(self, pod, container)
+    }
+
     fn diagnose(&self, index: usize, ctx: &Ctx) -> Vec<Diagnosis> {
         let subject = &ctx.subjects[index];
-        let applies = matches!(
-            (self.spec.subjects, &subject.kind),
-            (SubjectFilter::Any, _)
-                | (SubjectFilter::CrashLoop, SubjectKind::CrashLoop)
-                | (SubjectFilter::Blocked, SubjectKind::Blocked { .. })
-        );
-        if !applies {
+        if !self.applies_to(subject) {
             return Vec::new();
         }
         let exit_code = subject.last_exit_code();
@@ -313,8 +408,22 @@ impl Rule for SignatureRule {
                     ));
                 }
             }
-            let mut events: Vec<_> =
-                ctx.events_for(subject).filter(|e| self.messages.iter().any(|r| r.is_match(&e.message))).collect();
+            if self.messages.iter().any(|r| r.is_match(&subject.pod.message)) {
+                capture(&self.messages, &subject.pod.message);
+                evidence.push(ctx.status_evidence(
+                    subject.pod,
+                    EvidenceKind::Status,
+                    "status.message".into(),
+                    format!("reason: {}, message: {}", subject.pod.reason, subject.pod.message),
+                    None,
+                ));
+            }
+        }
+        if !self.messages.is_empty() || !m.event_reasons.is_empty() {
+            let mut events: Vec<_> = ctx
+                .events_for(subject)
+                .filter(|e| self.messages.iter().any(|r| r.is_match(&e.message)) || m.event_reasons.contains(&e.reason))
+                .collect();
             // The proof (a `require` match, such as the Killing event) first,
             // then the most recent context.
             let proves = |e: &crate::model::Event| self.required.iter().any(|r| r.is_match(&e.message));
@@ -387,7 +496,8 @@ impl Rule for SignatureRule {
             explanation: self.render("explanation", &vars),
             evidence,
             remediation,
-            subject: index,
+            subject: super::SubjectRef::Container(index),
+            severity: self.spec.severity,
             supersedes: self.spec.supersedes.clone(),
         }]
     }
@@ -446,8 +556,8 @@ mod tests {
         let bad = "id: x\ncause: custom/x\nsummary: s\nmatch: {logs: ['(']}\ntitle: t\nexplanation: e\ndoc: d\n";
         let err = SignatureRule::parse("bad.yaml", bad, 0).err().expect("bad regex");
         assert!(err.to_string().contains("bad.yaml: match.logs"), "{err}");
-        let unknown = "id: x\ncause: x\nsummary: s\nmatch: {}\ntitle: t\nexplanation: e\ndoc: d\nseverity: high\n";
+        let unknown = "id: x\ncause: x\nsummary: s\nmatch: {}\ntitle: t\nexplanation: e\ndoc: d\npriority: high\n";
         let err = SignatureRule::parse("u.yaml", unknown, 0).err().expect("unknown field");
-        assert!(err.to_string().contains("unknown field `severity`"), "{err}");
+        assert!(err.to_string().contains("unknown field `priority`"), "{err}");
     }
 }

@@ -46,17 +46,25 @@ pub enum FindingState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SubjectKind {
     CrashLoop,
-    /// Waiting with a reason that is not a crash (image pull, config error).
+    /// Kept from running by something that is not a crash: an image pull,
+    /// a config error (the waiting reason), a pod that cannot be scheduled
+    /// (`Unschedulable`), stuck creating its sandbox or volumes
+    /// (`ContainerCreating`), or evicted (`Evicted`).
     Blocked {
         reason: String,
     },
+    /// A container that is not crash-looping, watched because a rule looks
+    /// at running components (calico-node not ready, ipamd out of
+    /// addresses): its current log is scanned like a crash log.
+    Running,
 }
 
 /// One container with a problem, as the rules see it.
 pub struct Subject<'m> {
     pub pod: &'m Pod,
     pub container: &'m Container,
-    pub status: &'m ContainerStatus,
+    /// The container's status; empty for a pod never scheduled.
+    pub status: std::borrow::Cow<'m, ContainerStatus>,
     pub kind: SubjectKind,
     pub state: FindingState,
     pub workload: OwnerRef,
@@ -106,26 +114,74 @@ const BLOCKING_REASONS: &[&str] = &[
     "CreateContainerError",
 ];
 
-/// Finds the subjects of one pod.
-pub fn detect<'m>(pod: &'m Pod, workload: &OwnerRef, snapshot: Option<Time>, out: &mut Vec<Subject<'m>>) {
+/// Waiting reasons of a container whose pod is still being set up: the
+/// sandbox (network) or the volumes are not ready yet.
+const CREATING_REASONS: &[&str] = &["ContainerCreating", "PodInitializing"];
+
+/// Finds the subjects of one pod. `watched` says which healthy-looking
+/// containers some rule wants to look at anyway (platform components).
+pub fn detect<'m>(
+    pod: &'m Pod,
+    workload: &OwnerRef,
+    snapshot: Option<Time>,
+    watched: &dyn Fn(&Pod, &Container) -> bool,
+    out: &mut Vec<Subject<'m>>,
+) {
+    let subject = |container: &'m Container, status: std::borrow::Cow<'m, ContainerStatus>, kind: SubjectKind| {
+        let state = match &kind {
+            SubjectKind::Blocked { .. } => FindingState::NotCrashLoop,
+            SubjectKind::CrashLoop => crash_state(&status, snapshot),
+            SubjectKind::Running => running_state(&status),
+        };
+        Subject { pod, container, status, kind, state, workload: workload.clone() }
+    };
+    // Pod-level blockers: one subject per pod, on its first container (the
+    // scheduler and the kubelet's sandbox do not fail per container).
+    if let Some((reason, container)) = pod_blocker(pod) {
+        let status = container.status.as_ref().map_or_else(Default::default, std::borrow::Cow::Borrowed);
+        out.push(subject(container, status, SubjectKind::Blocked { reason: reason.to_string() }));
+        return;
+    }
+    let mut creating_reported = false;
     for container in &pod.containers {
         let Some(status) = &container.status else { continue };
         let kind = match classify(pod, status) {
+            Some(SubjectKind::Blocked { reason }) if CREATING_REASONS.contains(&reason.as_str()) => {
+                if std::mem::replace(&mut creating_reported, true) {
+                    continue;
+                }
+                SubjectKind::Blocked { reason: "ContainerCreating".into() }
+            }
             Some(kind) => kind,
+            None if watched(pod, container) => SubjectKind::Running,
             None => continue,
         };
-        let state = match &kind {
-            SubjectKind::Blocked { .. } => FindingState::NotCrashLoop,
-            SubjectKind::CrashLoop => crash_state(status, snapshot),
-        };
-        out.push(Subject { pod, container, status, kind, state, workload: workload.clone() });
+        out.push(subject(container, std::borrow::Cow::Borrowed(status), kind));
     }
+}
+
+/// A pod that cannot run any container: never scheduled, or evicted.
+fn pod_blocker(pod: &Pod) -> Option<(&'static str, &Container)> {
+    let first = pod.containers.iter().find(|c| !c.init).or_else(|| pod.containers.first())?;
+    if pod.phase == "Failed" && pod.reason == "Evicted" {
+        return Some(("Evicted", first));
+    }
+    let unscheduled = pod.conditions.iter().any(|c| {
+        c.type_ == "PodScheduled" && c.status == "False" && (c.reason.is_empty() || c.reason == "Unschedulable")
+    });
+    if pod.phase == "Pending" && pod.node.is_empty() && unscheduled && pod.deleted.is_none() {
+        return Some(("Unschedulable", first));
+    }
+    None
 }
 
 fn classify(pod: &Pod, status: &ContainerStatus) -> Option<SubjectKind> {
     match &status.state {
         State::Waiting { reason, .. } if reason == "CrashLoopBackOff" => return Some(SubjectKind::CrashLoop),
-        State::Waiting { reason, .. } if BLOCKING_REASONS.contains(&reason.as_str()) && status.restart_count == 0 => {
+        State::Waiting { reason, .. }
+            if (BLOCKING_REASONS.contains(&reason.as_str()) || CREATING_REASONS.contains(&reason.as_str()))
+                && status.restart_count == 0 =>
+        {
             return Some(SubjectKind::Blocked { reason: reason.clone() });
         }
         _ => {}
@@ -156,6 +212,12 @@ fn classify(pod: &Pod, status: &ContainerStatus) -> Option<SubjectKind> {
             }
         }
     }
+}
+
+/// A watched running container's problem is present unless it is ready;
+/// a ready one is judged by when its log said so (see `report`).
+fn running_state(status: &ContainerStatus) -> FindingState {
+    if status.ready { FindingState::Recovered } else { FindingState::Active }
 }
 
 /// `active` unless the container is running and ready and has been for the

@@ -130,7 +130,8 @@ impl Rule for UnknownCrash {
             explanation,
             evidence,
             remediation,
-            subject: index,
+            subject: super::SubjectRef::Container(index),
+            severity: None,
             supersedes: Vec::new(),
         }]
     }
