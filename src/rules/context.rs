@@ -39,6 +39,20 @@ pub struct Ctx<'m> {
     pub log_warnings: Vec<crate::model::source::Warning>,
     /// Pods per top-level workload that are Ready, for severity.
     ready: BTreeMap<(String, OwnerRef), usize>,
+    /// Indices into `model.events` of the events about each node.
+    node_events: BTreeMap<String, Vec<usize>>,
+    /// Per node, the containers whose last run ended with exit 255 or reason
+    /// `Unknown` (what a node or runtime restart leaves), built on first use.
+    lost_runs: std::sync::OnceLock<BTreeMap<String, Vec<LostRun>>>,
+}
+
+/// A container run that ended when its node or runtime went away.
+#[derive(Debug, Clone)]
+pub struct LostRun {
+    pub pod: String,
+    pub namespace: String,
+    pub container: String,
+    pub finished_at: Option<Time>,
 }
 
 /// Logs smaller than this are collector placeholders (troubleshoot writes
@@ -72,7 +86,77 @@ impl<'m> Ctx<'m> {
             subjects.par_iter().map(|s| read_crash_log(model, s, &patterns)).collect();
         let (crash_logs, log_gaps): (Vec<Option<CrashLog>>, Vec<Option<String>>) = scanned.into_iter().unzip();
         let log_warnings = crash_logs.iter().flatten().flat_map(|log| log_problems(model, log)).collect();
-        Ctx { model, snapshot, subjects, crash_logs, log_gaps, log_warnings, patterns, ready }
+        let mut node_events: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, e) in model.events.iter().enumerate() {
+            if e.object_kind == "Node" {
+                node_events.entry(e.object_name.clone()).or_default().push(i);
+            }
+        }
+        Ctx {
+            model,
+            snapshot,
+            subjects,
+            crash_logs,
+            log_gaps,
+            log_warnings,
+            patterns,
+            ready,
+            node_events,
+            lost_runs: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Events whose involved object is node `name`.
+    pub fn node_events<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.node_events.get(name).into_iter().flatten().map(|&i| &self.model.events[i])
+    }
+
+    pub fn node(&self, name: &str) -> Option<&'m crate::model::Node> {
+        self.model.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// Runs on node `name` that ended with exit 255 or reason `Unknown`.
+    pub fn lost_runs(&self, name: &str) -> &[LostRun] {
+        let all = self.lost_runs.get_or_init(|| {
+            let mut by_node: BTreeMap<String, Vec<LostRun>> = BTreeMap::new();
+            for pod in self.model.pods.iter().filter(|p| !p.node.is_empty()) {
+                for c in &pod.containers {
+                    let Some(status) = &c.status else { continue };
+                    let ended = status.last_state.terminated().or_else(|| status.state.terminated());
+                    if let Some(t) = ended.filter(|t| t.exit_code == 255 || t.reason == "Unknown") {
+                        by_node.entry(pod.node.clone()).or_default().push(LostRun {
+                            pod: pod.name.clone(),
+                            namespace: pod.namespace.clone(),
+                            container: c.name.clone(),
+                            finished_at: t.finished_at,
+                        });
+                    }
+                }
+            }
+            by_node
+        });
+        all.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Evidence pointing at a field of any object (a node, a workload).
+    pub fn object_evidence(
+        &self,
+        origin: &crate::model::source::Origin,
+        kind: EvidenceKind,
+        path: String,
+        text: String,
+        time: Option<Time>,
+    ) -> Evidence {
+        let source = self.model.sources.get(origin.source);
+        Evidence {
+            kind: if origin.describe { EvidenceKind::Describe } else { kind },
+            input: source.input.clone(),
+            source: source.path.clone(),
+            line: origin.line_of(&path),
+            path: Some(path),
+            text,
+            time,
+        }
     }
 
     pub fn crash_log(&self, subject: usize) -> Option<&CrashLog> {

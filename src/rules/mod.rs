@@ -16,9 +16,16 @@
 pub mod app_error;
 pub mod context;
 pub mod doc;
+pub mod exit_zero_restart;
+pub mod host_error;
+pub mod no_logs;
+/// Documentation of `node-disk-pressure`; the rule is `node_memory_pressure::NodePressure::disk`.
+pub mod node_disk_pressure;
+pub mod node_memory_pressure;
 pub mod oom_killed;
 pub mod signature;
 pub mod symptoms;
+pub mod terminated_by_signal;
 pub mod unknown_crash;
 
 use crate::model::time::Time;
@@ -48,6 +55,20 @@ pub struct RuleInfo {
     /// Markdown: What it detects / Why it matters / Evidence / Fix / References.
     pub doc: String,
     pub origin: RuleOrigin,
+}
+
+impl RuleInfo {
+    /// A built-in Rust rule whose cause is its id; `source` is its file,
+    /// whose `//!` doc is the rule's documentation.
+    pub fn builtin(id: &str, summary: &str, source: &str) -> RuleInfo {
+        RuleInfo {
+            id: id.into(),
+            cause: id.into(),
+            summary: summary.into(),
+            doc: doc::module_doc(source),
+            origin: RuleOrigin::Builtin,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -157,6 +178,12 @@ impl Catalog {
             Box::new(oom_killed::OomKilled::new()),
             Box::new(app_error::AppError::new()),
             Box::new(unknown_crash::UnknownCrash::new()),
+            Box::new(terminated_by_signal::TerminatedBySignal::new()),
+            Box::new(exit_zero_restart::ExitZeroRestart::new()),
+            Box::new(host_error::HostError::new()),
+            Box::new(node_memory_pressure::NodePressure::memory()),
+            Box::new(node_memory_pressure::NodePressure::disk()),
+            Box::new(no_logs::NoLogs::new()),
         ];
         let mut log_patterns = Vec::new();
         for sig in signature::builtin(0) {

@@ -195,7 +195,8 @@ fn classify(pod: &Pod, status: &ContainerStatus) -> Option<SubjectKind> {
     }
     let last = status.last_state.terminated();
     let clean_exit = last.is_some_and(|t| t.exit_code == 0 && t.reason == "Completed");
-    if clean_exit && pod.restart_policy != "Always" {
+    let always = pod.restart_policy.is_empty() || pod.restart_policy == "Always";
+    if clean_exit && !always {
         return None;
     }
     match &status.state {
