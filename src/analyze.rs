@@ -23,7 +23,11 @@ pub struct Options {
 }
 
 pub fn analyze(inputs: &[Input], options: &Options) -> Result<Report, IngestError> {
-    let catalog = Catalog::builtin();
+    analyze_with(inputs, options, &Catalog::builtin())
+}
+
+/// The same with a given rule catalog (built-in rules plus user packs).
+pub fn analyze_with(inputs: &[Input], options: &Options, catalog: &Catalog) -> Result<Report, IngestError> {
     let load = LoadOptions {
         patterns: catalog.compiled_patterns(),
         limits: options.limits,

@@ -58,13 +58,38 @@ enum Command {
     /// Analyse exported cluster state and report crash loops and their causes.
     #[command(after_help = AFTER_HELP)]
     Analyze(AnalyzeArgs),
-    /// List every rule: id, cause, one line.
-    Rules,
+    /// List every rule (id, cause, one line); check a rule pack; show a rule's YAML.
+    #[command(after_help = RULES_HELP)]
+    Rules(RulesArgs),
     /// Print a cause's or rule's documentation: what it detects, why it matters, evidence, fix.
     Explain {
         /// A cause id (`oom-killed`) or rule id.
         cause: String,
+        /// Also know the rules of these rule packs.
+        #[arg(long = "rules", value_name = "FILE|DIR")]
+        packs: Vec<PathBuf>,
     },
+}
+
+const RULES_HELP: &str = "\
+Examples:
+  podmortem rules                              list every built-in rule
+  podmortem rules --show dns-loop              print a signature rule's YAML (a model for your own)
+  podmortem rules --check my-rules.yaml        validate a rule pack: file:line:column of every problem
+  podmortem rules --rules my-rules/            list the built-in rules and the pack's
+  podmortem analyze bundle/ --rules my-rules/  analyse with the pack's rules too";
+
+#[derive(clap::Args, Debug)]
+struct RulesArgs {
+    /// Validate these rule packs (files or directories) and exit: 0 when valid, 2 otherwise.
+    #[arg(long, value_name = "FILE|DIR", num_args = 1..)]
+    check: Vec<PathBuf>,
+    /// Print the YAML of this signature rule (built-in, or from --rules).
+    #[arg(long, value_name = "ID", conflicts_with = "check")]
+    show: Option<String>,
+    /// Include the rules of these rule packs (repeatable).
+    #[arg(long = "rules", value_name = "FILE|DIR")]
+    packs: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -105,6 +130,9 @@ struct AnalyzeArgs {
     /// Stop reading an archive after this many entries.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_entries: u64,
+    /// Load a rule pack: a YAML rule file or a directory of them (repeatable). See `podmortem rules --help`.
+    #[arg(long = "rules", value_name = "FILE|DIR")]
+    packs: Vec<PathBuf>,
 }
 
 fn parse_logs_for(text: &str) -> Result<(PathBuf, ContainerKey, bool), String> {
@@ -166,8 +194,8 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Analyze(args) => run_analyze(args),
-        Command::Rules => run_rules(),
-        Command::Explain { cause } => run_explain(&cause),
+        Command::Rules(args) => run_rules(args),
+        Command::Explain { cause, packs } => run_explain(&cause, &packs),
     }
 }
 
@@ -197,7 +225,8 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
         logs_for: args.logs_for.clone(),
         limits,
     };
-    let report = match analyze::analyze(&inputs, &options) {
+    let Some(catalog) = load_catalog(&args.packs) else { return exit::USAGE };
+    let report = match analyze::analyze_with(&inputs, &options, &catalog) {
         Ok(report) => report,
         Err(e) => {
             eprintln!("podmortem: error: {e}");
@@ -253,8 +282,67 @@ fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
     if report.findings.iter().any(|f| f.severity <= threshold) { exit::FINDINGS } else { exit::OK }
 }
 
-fn run_rules() -> i32 {
-    let catalog = Catalog::builtin();
+/// The built-in rules plus the packs; on errors, prints them all and says how to fix.
+fn load_catalog(packs: &[PathBuf]) -> Option<Catalog> {
+    match Catalog::with_packs(packs) {
+        Ok(catalog) => Some(catalog),
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("podmortem: error: {e}");
+            }
+            eprintln!(
+                "hint: {} problem(s) in the rule pack; `podmortem rules --check FILE` validates it, `podmortem rules --show dns-loop` shows a complete rule",
+                errors.len()
+            );
+            None
+        }
+    }
+}
+
+fn run_rules(args: RulesArgs) -> i32 {
+    if !args.check.is_empty() {
+        return match Catalog::with_packs(&args.check) {
+            Ok(catalog) => {
+                let custom: Vec<_> = catalog
+                    .rules
+                    .iter()
+                    .map(|r| r.info())
+                    .filter(|i| i.origin == crate::rules::RuleOrigin::Custom)
+                    .collect();
+                for info in &custom {
+                    println!("ok  {:<32} {}", info.id, info.cause);
+                }
+                println!("{} rule(s) valid", custom.len());
+                exit::OK
+            }
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("{e}");
+                }
+                eprintln!("{} problem(s) found", errors.len());
+                exit::USAGE
+            }
+        };
+    }
+    let Some(catalog) = load_catalog(&args.packs) else { return exit::USAGE };
+    if let Some(id) = &args.show {
+        return match catalog.source_of(id) {
+            Some(text) => {
+                print!("{}", if text.ends_with('\n') { text.to_string() } else { format!("{text}\n") });
+                exit::OK
+            }
+            None if catalog.find(id).is_some() => {
+                eprintln!("podmortem: error: `{id}` is a rule written in Rust, not a signature rule: it has no YAML");
+                eprintln!("hint: `podmortem explain {id}` prints its documentation");
+                exit::USAGE
+            }
+            None => {
+                eprintln!("podmortem: error: no rule named '{id}'");
+                eprintln!("hint: `podmortem rules` lists every rule");
+                exit::USAGE
+            }
+        };
+    }
     let mut out = String::new();
     let detector = crate::rules::detector_info();
     out.push_str(&format!("{:<24} {:<24} {}\n", "RULE", "CAUSE", "SUMMARY"));
@@ -268,8 +356,8 @@ fn run_rules() -> i32 {
     exit::OK
 }
 
-fn run_explain(name: &str) -> i32 {
-    let catalog = Catalog::builtin();
+fn run_explain(name: &str, packs: &[PathBuf]) -> i32 {
+    let Some(catalog) = load_catalog(packs) else { return exit::USAGE };
     let detector = crate::rules::detector_info();
     let info = if name == detector.id {
         detector

@@ -15,6 +15,7 @@
 
 pub mod app_error;
 pub mod context;
+pub mod custom;
 pub mod doc;
 pub mod exit_zero_restart;
 pub mod host_error;
@@ -78,6 +79,8 @@ pub enum RuleOrigin {
     Builtin,
     /// A signature rule embedded as YAML.
     BuiltinSignature,
+    /// A signature rule from a user's rule pack (`--rules`).
+    Custom,
 }
 
 pub trait Rule: Send + Sync {
@@ -95,6 +98,10 @@ pub trait Rule: Send + Sync {
     /// trouble while running).
     fn watches(&self, _pod: &crate::model::Pod, _container: &crate::model::Container) -> bool {
         false
+    }
+    /// The YAML a signature rule was written in; `None` for Rust rules.
+    fn source(&self) -> Option<&str> {
+        None
     }
 }
 
@@ -191,6 +198,26 @@ impl Catalog {
             rules.push(Box::new(sig));
         }
         Catalog { rules, log_patterns }
+    }
+
+    /// The built-in rules plus the user's rule packs (`--rules`).
+    pub fn with_packs(paths: &[std::path::PathBuf]) -> Result<Catalog, Vec<custom::PackError>> {
+        let mut catalog = Catalog::builtin();
+        if paths.is_empty() {
+            return Ok(catalog);
+        }
+        let taken: Vec<String> = catalog.rules.iter().map(|r| r.info().id.clone()).collect();
+        let pack = custom::load(paths, catalog.log_patterns.len(), &taken)?;
+        for rule in pack.rules {
+            catalog.log_patterns.extend(rule.log_patterns().iter().cloned());
+            catalog.rules.push(Box::new(rule));
+        }
+        Ok(catalog)
+    }
+
+    /// The YAML of a signature rule (built-in or from a pack), comments included.
+    pub fn source_of(&self, id: &str) -> Option<&str> {
+        self.rules.iter().find(|r| r.info().id == id).and_then(|r| r.source())
     }
 
     pub fn compiled_patterns(&self) -> crate::logscan::LogPatterns {

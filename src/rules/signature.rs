@@ -31,6 +31,8 @@ const BUILTIN: &[(&str, &str)] = &[
 pub struct SignatureSpec {
     pub id: String,
     pub cause: String,
+    /// One line for `podmortem rules`; defaults to the id.
+    #[serde(default)]
     pub summary: String,
     /// Which subjects the rule looks at: `crash-loop` (the default),
     /// `blocked`, `running` (healthy-looking containers, for platform
@@ -59,10 +61,13 @@ pub struct SignatureSpec {
     /// reason, waiting_reason, active, match, and the named groups of the
     /// first pattern that matched.
     pub title: String,
+    #[serde(default)]
     pub explanation: String,
     #[serde(default)]
     pub remediation: Vec<RemediationSpec>,
     /// Markdown: What it detects / Why it matters / Evidence / Fix / References.
+    /// Required of built-in rules; optional in a user's rule pack.
+    #[serde(default)]
     pub doc: String,
 }
 
@@ -179,6 +184,8 @@ pub struct RemediationSpec {
 
 pub struct SignatureRule {
     spec: SignatureSpec,
+    /// The YAML the rule was read from, comments included (`rules --show`).
+    source: String,
     info: RuleInfo,
     component: Component,
     messages: Vec<Regex>,
@@ -202,8 +209,20 @@ impl SignatureRule {
     /// Parses and compiles one rule. `log_offset` is where its log patterns
     /// start in the shared pattern list.
     pub fn parse(file: &str, text: &str, log_offset: usize) -> Result<SignatureRule, SignatureError> {
+        let spec: SignatureSpec = serde_yaml::from_str(text)
+            .map_err(|e| SignatureError::Invalid { file: file.to_string(), message: e.to_string() })?;
+        SignatureRule::from_spec(file, spec, text.to_string(), log_offset, RuleOrigin::BuiltinSignature)
+    }
+
+    /// Compiles a parsed rule; `source` is its YAML text.
+    pub fn from_spec(
+        file: &str,
+        spec: SignatureSpec,
+        source: String,
+        log_offset: usize,
+        origin: RuleOrigin,
+    ) -> Result<SignatureRule, SignatureError> {
         let invalid = |message: String| SignatureError::Invalid { file: file.to_string(), message };
-        let spec: SignatureSpec = serde_yaml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let compile = |section: &str, patterns: &[String]| {
             patterns
                 .iter()
@@ -237,11 +256,11 @@ impl SignatureRule {
         let info = RuleInfo {
             id: spec.id.clone(),
             cause: spec.cause.clone(),
-            summary: spec.summary.clone(),
+            summary: if spec.summary.is_empty() { spec.id.clone() } else { spec.summary.clone() },
             doc: spec.doc.trim().to_string(),
-            origin: RuleOrigin::BuiltinSignature,
+            origin,
         };
-        Ok(SignatureRule { spec, info, component, messages, required, logs, log_offset, templates })
+        Ok(SignatureRule { spec, source, info, component, messages, required, logs, log_offset, templates })
     }
 
     /// Whether this rule looks at `container` although it is not failing.
@@ -265,8 +284,9 @@ impl SignatureRule {
         &self.spec.match_.logs
     }
 
-    pub fn source_yaml(&self) -> String {
-        serde_yaml::to_string(&self.spec).unwrap_or_default()
+    /// The rule as written, comments included.
+    pub fn source_yaml(&self) -> &str {
+        &self.source
     }
 
     fn proof_present(&self, subject: &super::Subject, ctx: &Ctx) -> bool {
@@ -309,6 +329,10 @@ impl Rule for SignatureRule {
 
     fn watches(&self, pod: &crate::model::Pod, container: &crate::model::Container) -> bool {
         SignatureRule::watches(self, pod, container)
+    }
+
+    fn source(&self) -> Option<&str> {
+        Some(self.source_yaml())
     }
 
     fn diagnose(&self, index: usize, ctx: &Ctx) -> Vec<Diagnosis> {
@@ -493,7 +517,11 @@ impl Rule for SignatureRule {
             cause: self.spec.cause.clone(),
             strength: self.spec.strength,
             title: self.render("title", &vars),
-            explanation: self.render("explanation", &vars),
+            explanation: if self.spec.explanation.is_empty() {
+                format!("Rule {} matched: {}", self.spec.id, evidence.first().map(|e| e.text.as_str()).unwrap_or(""))
+            } else {
+                self.render("explanation", &vars)
+            },
             evidence,
             remediation,
             subject: super::SubjectRef::Container(index),
