@@ -106,6 +106,24 @@ impl<'m> Ctx<'m> {
         }
     }
 
+    /// The current instance's log of a crash-looping subject whose crash log
+    /// is the previous one: the run after the crash, which may show how the
+    /// story went on (a start-up that finished this time). Scanned on demand.
+    pub fn current_log(&self, index: usize) -> Option<CrashLog> {
+        let s = self.subjects.get(index)?;
+        if self.crash_log(index).is_some_and(|l| l.which == LogWhich::Current) {
+            return None;
+        }
+        let key = ContainerKey {
+            namespace: s.pod.namespace.clone(),
+            pod: s.pod.name.clone(),
+            container: s.container.name.clone(),
+        };
+        let file = self.model.logs.get(&key)?.current.clone().filter(|f| f.size >= PLACEHOLDER_LOG_BYTES)?;
+        let digest = scan_file(&file, &self.patterns).ok()?;
+        Some(CrashLog { file, which: LogWhich::Current, digest })
+    }
+
     /// Events whose involved object is node `name`.
     pub fn node_events<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Event> + 'a {
         self.node_events.get(name).into_iter().flatten().map(|&i| &self.model.events[i])
@@ -290,7 +308,17 @@ fn read_crash_log(model: &Model, subject: &Subject, patterns: &LogPatterns) -> (
         };
         return (None, Some(why));
     };
-    let digest = match &file.location {
+    let digest = scan_file(&file, patterns);
+    match digest {
+        Ok(digest) => (Some(CrashLog { file, which, digest }), None),
+        Err(e) => (None, Some(format!("the log could not be read: {e}"))),
+    }
+}
+
+/// Scans one log file with the shared patterns (or reuses the digest made
+/// while streaming an archive).
+fn scan_file(file: &LogFile, patterns: &LogPatterns) -> std::io::Result<std::sync::Arc<LogDigest>> {
+    match &file.location {
         LogLocation::Scanned(digest) => Ok(digest.clone()),
         LogLocation::Memory(bytes) => logscan::scan(&bytes[..], patterns).map(std::sync::Arc::new),
         LogLocation::File(path) => std::fs::File::open(path)
@@ -304,9 +332,5 @@ fn read_crash_log(model: &Model, subject: &Subject, patterns: &LogPatterns) -> (
                 logscan::scan(std::io::BufReader::with_capacity(256 * 1024, block), patterns)
             })
             .map(std::sync::Arc::new),
-    };
-    match digest {
-        Ok(digest) => (Some(CrashLog { file, which, digest }), None),
-        Err(e) => (None, Some(format!("the log could not be read: {e}"))),
     }
 }

@@ -17,6 +17,7 @@ pub mod app_error;
 pub mod context;
 pub mod custom;
 pub mod doc;
+pub mod iac_state_lock;
 pub mod exit_zero_restart;
 pub mod host_error;
 pub mod no_logs;
@@ -24,6 +25,7 @@ pub mod no_logs;
 pub mod node_disk_pressure;
 pub mod node_memory_pressure;
 pub mod oom_killed;
+pub mod probe_misconfigured;
 pub mod signature;
 pub mod symptoms;
 pub mod terminated_by_signal;
@@ -191,9 +193,11 @@ impl Catalog {
             Box::new(node_memory_pressure::NodePressure::memory()),
             Box::new(node_memory_pressure::NodePressure::disk()),
             Box::new(no_logs::NoLogs::new()),
+            // Its log patterns come first in the shared list (offset 0).
+            Box::new(probe_misconfigured::ProbeMisconfigured::new(0)),
         ];
-        let mut log_patterns = Vec::new();
-        for sig in signature::builtin(0) {
+        let mut log_patterns = probe_misconfigured::ProbeMisconfigured::log_patterns();
+        for sig in signature::builtin(log_patterns.len()) {
             log_patterns.extend(sig.log_patterns().iter().cloned());
             rules.push(Box::new(sig));
         }

@@ -270,12 +270,14 @@ impl SignatureRule {
     }
 
     fn applies_to(&self, subject: &super::Subject) -> bool {
-        let kind_ok = self.spec.subjects.iter().any(|f| match (f, &subject.kind) {
-            (SubjectFilter::Any, _) => true,
-            (SubjectFilter::CrashLoop, SubjectKind::CrashLoop) => true,
-            (SubjectFilter::Blocked, SubjectKind::Blocked { .. }) => true,
-            (SubjectFilter::Running, SubjectKind::Running) => true,
-            _ => false,
+        let kind_ok = self.spec.subjects.iter().any(|f| {
+            matches!(
+                (f, &subject.kind),
+                (SubjectFilter::Any, _)
+                    | (SubjectFilter::CrashLoop, SubjectKind::CrashLoop)
+                    | (SubjectFilter::Blocked, SubjectKind::Blocked { .. })
+                    | (SubjectFilter::Running, SubjectKind::Running)
+            )
         });
         kind_ok && (self.spec.component.is_empty() || self.component.matches(subject.pod, subject.container))
     }
