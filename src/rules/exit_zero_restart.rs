@@ -24,6 +24,9 @@
 
 use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, Strength, SubjectKind, SubjectRef};
 
+/// Clean exits that make a loop when the kubelet is not backing off now.
+const LOOP_RESTARTS: i64 = 3;
+
 pub struct ExitZeroRestart {
     info: RuleInfo,
 }
@@ -62,6 +65,12 @@ impl Rule for ExitZeroRestart {
             return Vec::new();
         };
         if t.exit_code != 0 {
+            return Vec::new();
+        }
+        // One clean exit is a normal stop (a kubelet restart, a SIGTERM the
+        // program handled); a loop is a back-off or a run of them.
+        let backing_off = s.status.state.waiting_reason() == Some("CrashLoopBackOff");
+        if !backing_off && s.status.restart_count < LOOP_RESTARTS {
             return Vec::new();
         }
         let (ns, pod, c) = (&s.pod.namespace, &s.pod.name, &s.container.name);

@@ -108,7 +108,11 @@ impl Rule for NoLogs {
             rule: self.info.id.clone(),
             cause: self.info.cause.clone(),
             strength: Strength::Fallback,
-            title: format!("{ns}/{}: container {c} crash-loops and left no log to read", s.workload.name),
+            title: format!(
+                "{ns}/{}: container {c} {} and left no log to read",
+                s.workload.name,
+                if s.state == super::FindingState::Recovered { "restarted" } else { "crash-loops" }
+            ),
             explanation: format!(
                 "No log of the crashed instance is in the export: {why}. Without its last lines no cause can be proven from the application's side; the status shows restarts {} and {}.",
                 s.status.restart_count,

@@ -199,6 +199,11 @@ fn classify(pod: &Pod, status: &ContainerStatus) -> Option<SubjectKind> {
     if clean_exit && !always {
         return None;
     }
+    // One clean exit followed by a run is a stop and a start (a kubelet or
+    // node restart), not a failure.
+    if clean_exit && matches!(status.state, State::Running { .. }) && status.restart_count < REPEATED_RESTARTS {
+        return None;
+    }
     match &status.state {
         // An init container (or a Job's) that finished cleanly has done its
         // work, whatever retries it took to get there.
