@@ -50,7 +50,21 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(out, "\n{tag} {} [{}, {state}]", paint(bold, &f.title), f.cause);
         let pods = if f.pods.len() > 1 { format!(" (+{} more pods)", f.pods.len() - 1) } else { String::new() };
         let exit = f.last_exit_code.map(|c| format!(", last exit {c}")).unwrap_or_default();
-        let _ = writeln!(out, "  pod {}/{}{pods}, {} restarts{exit}", f.subject.namespace, f.subject.name, f.restarts);
+        match f.subject.kind.as_str() {
+            "PipelineLog" => {
+                let _ = writeln!(out, "  pipeline log {}", f.subject.name);
+            }
+            "Node" => {
+                let _ = writeln!(out, "  node {}", f.subject.name);
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "  pod {}/{}{pods}, {} restarts{exit}",
+                    f.subject.namespace, f.subject.name, f.restarts
+                );
+            }
+        }
         for e in f.evidence.iter().take(3) {
             let at = match e.line {
                 Some(line) => format!("{}:{line}", e.source),

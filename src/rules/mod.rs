@@ -17,9 +17,9 @@ pub mod app_error;
 pub mod context;
 pub mod custom;
 pub mod doc;
-pub mod iac_state_lock;
 pub mod exit_zero_restart;
 pub mod host_error;
+pub mod iac_state_lock;
 pub mod no_logs;
 /// Documentation of `node-disk-pressure`; the rule is `node_memory_pressure::NodePressure::disk`.
 pub mod node_disk_pressure;
@@ -193,6 +193,7 @@ impl Catalog {
             Box::new(node_memory_pressure::NodePressure::memory()),
             Box::new(node_memory_pressure::NodePressure::disk()),
             Box::new(no_logs::NoLogs::new()),
+            Box::new(iac_state_lock::IacStateLock::new()),
             // Its log patterns come first in the shared list (offset 0).
             Box::new(probe_misconfigured::ProbeMisconfigured::new(0)),
         ];
