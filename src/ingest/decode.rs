@@ -362,7 +362,20 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("Event", e, &item)),
         },
         "Node" => match serde_json::from_slice::<wire::Node>(&item.bytes) {
-            Ok(node) => add_node(node, origin(&item), &mut out),
+            Ok(node) => {
+                let mut origin = origin(&item);
+                // Only a node in trouble is quoted field by field.
+                if node.status.conditions.iter().any(|c| match c.type_.as_str() {
+                    "Ready" => c.status != "True",
+                    _ => c.status == "True",
+                }) {
+                    origin.field_lines = super::jsonstream::locate_fields(&item.bytes, item.line, 3)
+                        .into_iter()
+                        .filter(|(path, _)| path.starts_with("status.conditions"))
+                        .collect();
+                }
+                add_node(node, origin, &mut out)
+            }
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("Node", e, &item)),
         },
         k if WORKLOAD_KINDS.contains(&k) => match serde_json::from_slice::<wire::Workload>(&item.bytes) {
@@ -585,13 +598,16 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
     }
 }
 
-/// Worth recording field lines for: anything that restarted or is not running.
+/// Worth recording field lines for: anything that restarted or is not
+/// running, and pods that failed or wait as a whole (evicted, unscheduled).
 fn pod_is_interesting(pod: &wire::Pod) -> bool {
-    pod.status
-        .container_statuses
-        .iter()
-        .chain(&pod.status.init_container_statuses)
-        .any(|s| s.restart_count > 0 || s.state.waiting.is_some() || s.state.terminated.is_some())
+    matches!(pod.status.phase.as_str(), "Failed" | "Pending")
+        || pod
+            .status
+            .container_statuses
+            .iter()
+            .chain(&pod.status.init_container_statuses)
+            .any(|s| s.restart_count > 0 || s.state.waiting.is_some() || s.state.terminated.is_some())
 }
 
 fn state(s: wire::ContainerState) -> State {

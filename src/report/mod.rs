@@ -180,6 +180,7 @@ pub fn build(
     let active: Vec<&Finding> = findings.iter().filter(|f| f.state == FindingState::Active).collect();
     let mut workloads: Vec<(&str, &str, &str)> = active
         .iter()
+        .filter(|f| f.subject.kind == "Pod")
         .map(|f| (f.workload.kind.as_str(), f.workload.namespace.as_str(), f.workload.name.as_str()))
         .collect();
     workloads.sort();
@@ -241,7 +242,7 @@ fn finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
     let first_seen = events
         .iter()
         .filter_map(|e| e.first_seen)
-        .chain(termination.and_then(|t| t.started_at.or(t.finished_at)))
+        .chain(termination.and_then(|t| t.finished_at.or(t.started_at)))
         .chain(evidence_times.clone())
         .min();
     let last_seen = events
@@ -422,7 +423,8 @@ fn merge_replicas(mut group: Vec<Finding>) -> Option<Finding> {
             &b.subject.name,
         ))
     });
-    let mut pods: Vec<String> = group.iter().map(|f| f.subject.name.clone()).collect();
+    let mut pods: Vec<String> =
+        group.iter().filter(|f| f.subject.kind == "Pod").map(|f| f.subject.name.clone()).collect();
     pods.sort();
     pods.dedup();
     let first_seen = group.iter().filter_map(|f| f.first_seen).min();

@@ -85,13 +85,15 @@ impl Rule for HostError {
         };
         let mut node_evidence: Vec<Evidence> = Vec::new();
         let mut reasons: Vec<String> = Vec::new();
-        let restarts: Vec<_> = ctx
+        let mut restarts: Vec<_> = ctx
             .node_events(node_name)
             .filter(|e| NODE_RESTART_REASONS.contains(&e.reason.as_str()))
             // `Starting` is also kube-proxy's; only the kubelet's start says the node restarted.
             .filter(|e| e.reason != "Starting" || e.message.contains("kubelet"))
             .filter(|e| near(e.last_seen.or(e.first_seen)))
             .collect();
+        // The most telling first: a reboot says more than a NotReady spell.
+        restarts.sort_by_key(|e| NODE_RESTART_REASONS.iter().position(|r| *r == e.reason));
         if let Some(e) = restarts.iter().find(|e| e.reason != "NodeReady") {
             reasons.push(format!("the node logged `{}` ({})", e.reason, e.message));
             node_evidence.extend(restarts.iter().take(3).map(|e| ctx.event_evidence(e)));
@@ -119,12 +121,22 @@ impl Rule for HostError {
                 _ => false,
             })
             .collect();
-        if siblings.len() >= 2 {
-            let pods: std::collections::BTreeSet<&str> = siblings.iter().map(|r| r.pod.as_str()).collect();
+        let other_pods: std::collections::BTreeSet<(&str, &str)> = siblings
+            .iter()
+            .filter(|r| !(r.pod == s.pod.name && r.namespace == s.pod.namespace))
+            .map(|r| (r.namespace.as_str(), r.pod.as_str()))
+            .collect();
+        // "Many containers at one moment": at least two others, in at least
+        // one other pod — one pod's own containers dying together is that pod.
+        if siblings.len() >= 2 && !other_pods.is_empty() {
+            let named: Vec<String> =
+                siblings.iter().take(3).map(|r| format!("{}/{}/{}", r.namespace, r.pod, r.container)).collect();
+            let more = if siblings.len() > 3 { format!(" and {} more", siblings.len() - 3) } else { String::new() };
             reasons.push(format!(
-                "{} other containers in {} pods on the same node ended the same way within two minutes",
+                "{} other container{} on the same node ended the same way within two minutes ({}{more})",
                 siblings.len(),
-                pods.len()
+                if siblings.len() == 1 { "" } else { "s" },
+                named.join(", ")
             ));
         }
         if reasons.is_empty() {

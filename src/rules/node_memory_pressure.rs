@@ -218,8 +218,12 @@ impl Rule for NodePressure {
                     SubjectRef::Container(index),
                     format!("{ns}/{}: pod {} evicted, node{on} low on {what}", s.workload.name, s.pod.name),
                     format!(
-                        "The kubelet evicted the pod because its node{on} ran low on {what}: {}. Eviction is not a crash loop; the pod is replaced elsewhere, but the node stays under pressure until what fills it is fixed.",
-                        if s.pod.message.is_empty() { "see the Evicted event" } else { s.pod.message.trim() }
+                        "The kubelet evicted (or refused to admit) the pod because its node{on} was low on {what}: {}. This is not a crash loop: a controller replaces the pod elsewhere, but the node will evict again until what fills it is found.",
+                        if s.pod.message.is_empty() {
+                            "see the Evicted event"
+                        } else {
+                            s.pod.message.trim().trim_end_matches('.')
+                        }
                     ),
                     evidence,
                     remediation,
@@ -232,7 +236,7 @@ impl Rule for NodePressure {
                 if t.exit_code != 137 || t.reason == "OOMKilled" {
                     return Vec::new();
                 }
-                let ooms: Vec<_> = ctx
+                let mut ooms: Vec<_> = ctx
                     .node_events(node)
                     .filter(|e| matches!(e.reason.as_str(), "SystemOOM" | "OOMKilling" | "PodOOMKilling"))
                     .filter(|e| match (e.last_seen.or(e.first_seen), t.finished_at) {
@@ -245,6 +249,11 @@ impl Rule for NodePressure {
                         _ => true,
                     })
                     .collect();
+                // The kill nearest the container's termination explains it.
+                ooms.sort_by_key(|e| match (e.last_seen.or(e.first_seen), t.finished_at) {
+                    (Some(a), Some(b)) => a.seconds_until(b).abs(),
+                    _ => i64::MAX,
+                });
                 let Some(first) = ooms.first() else { return Vec::new() };
                 let mut evidence = vec![ctx.status_evidence(
                     s.pod,

@@ -24,6 +24,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("exec-format-error.yaml", include_str!("signatures/exec-format-error.yaml")),
     ("segfault.yaml", include_str!("signatures/segfault.yaml")),
     ("missing-env-or-config.yaml", include_str!("signatures/missing-env-or-config.yaml")),
+    ("unschedulable.yaml", include_str!("signatures/unschedulable.yaml")),
+    ("volume-mount-failure.yaml", include_str!("signatures/volume-mount-failure.yaml")),
 ];
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

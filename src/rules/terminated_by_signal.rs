@@ -97,14 +97,34 @@ impl Rule for TerminatedBySignal {
             return Vec::new();
         }
         let (name, senders) = signal(number);
+        let has_probe = s.container.liveness.is_some() || s.container.startup.is_some();
+        let senders = if (number == 9 || number == 15) && !has_probe {
+            // Without a liveness or startup probe the kubelet kills for other reasons only.
+            match number {
+                9 => {
+                    "a node-level OOM kill, an eviction, or a stop that outlived terminationGracePeriodSeconds (the container has no liveness or startup probe)"
+                }
+                _ => {
+                    "the kubelet stopping the container (rollout, eviction, node drain) or a process inside it — the program shut down cleanly on the signal (it has no liveness or startup probe)"
+                }
+            }
+        } else {
+            senders
+        };
         let (ns, pod, c) = (&s.pod.namespace, &s.pod.name, &s.container.name);
-        let evidence = vec![ctx.status_evidence(
+        let mut evidence = vec![ctx.status_evidence(
             s.pod,
             EvidenceKind::Status,
             path,
             format!("exitCode: {}, reason: {}", t.exit_code, t.reason),
             t.finished_at,
         )];
+        // The last words of the stopped run: what it was doing when the signal came.
+        if let Some(log) = ctx.crash_log(index) {
+            if let Some(line) = log.digest.decisive(1).first() {
+                evidence.push(ctx.log_evidence(log, line));
+            }
+        }
         let mut remediation = vec![
             Remediation {
                 description: "See who stopped it: the pod's Killing, Unhealthy and Evicted events".into(),
