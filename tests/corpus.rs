@@ -144,6 +144,7 @@ fn decisive_quote(r: &Value, container: &str, needle: &str) -> Value {
 fn sbctl_velero_bad_argument() {
     let r = report("replicatedhq__sbctl/tests/support-bundle");
     let f = decisive_quote(&r, "velero", r#"unknown command "server-junk" for "velero""#);
+    assert_eq!(f["cause"], "app-error", "{f:#}");
     assert_eq!(f["state"], "active");
 }
 
@@ -163,6 +164,7 @@ fn k3d_tarball_read_from_the_archive() {
     assert_eq!(r["inputs"][0]["container"], "archive");
     for container in ["local-path-provisioner", "metrics-server"] {
         let f = decisive_quote(&r, container, "10.43.0.1:443");
+        assert_eq!(f["cause"], "api-server-unreachable", "{container}: {f:#}");
         assert_eq!(f["state"], "recovered", "{container}");
         assert!(evidence_text(&f).contains("i/o timeout"), "{container}: {f:#}");
     }

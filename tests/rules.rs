@@ -145,3 +145,31 @@ fn every_rule_doc_has_the_five_sections() {
         }
     }
 }
+
+#[test]
+fn every_cause_of_the_taxonomy_has_a_rule_that_explain_documents() {
+    let catalog = Catalog::builtin();
+    for cause in podmortem::rules::custom::CAUSE_IDS {
+        let rule = catalog.find(cause).unwrap_or_else(|| panic!("no rule emits {cause}"));
+        assert_eq!(&rule.info().cause, cause);
+        let out = assert_cmd::Command::cargo_bin("podmortem")
+            .expect("binary")
+            .args(["explain", cause])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "explain {cause}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for section in ["## What it detects", "## Evidence", "## Fix"] {
+            assert!(text.contains(section), "explain {cause} lacks {section}");
+        }
+    }
+}
+
+#[test]
+fn rules_lists_every_cause() {
+    let out = assert_cmd::Command::cargo_bin("podmortem").expect("binary").arg("rules").output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cause in podmortem::rules::custom::CAUSE_IDS {
+        assert!(text.lines().any(|l| l.split_whitespace().nth(1) == Some(*cause)), "`podmortem rules` lacks {cause}");
+    }
+}

@@ -690,6 +690,7 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
     out.pods.push(Pod {
         namespace: metadata.namespace,
         name: metadata.name,
+        static_uid: metadata.annotations.get("kubernetes.io/config.mirror").cloned(),
         uid: metadata.uid,
         node: spec.node_name,
         phase: status.phase,

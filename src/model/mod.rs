@@ -40,6 +40,10 @@ pub struct Pod {
     pub namespace: String,
     pub name: String,
     pub uid: String,
+    /// For a static pod's mirror: the static pod's own uid (the
+    /// `kubernetes.io/config.mirror` annotation), under which the kubelet
+    /// records the pod's events.
+    pub static_uid: Option<String>,
     pub node: String,
     pub phase: String,
     pub reason: String,
@@ -468,7 +472,11 @@ impl Model {
             .iter()
             .take_while(move |e| e.namespace == pod.namespace && e.object_name == pod.name)
             .filter(move |e| {
-                e.object_kind == "Pod" && (e.object_uid.is_empty() || pod.uid.is_empty() || e.object_uid == pod.uid)
+                e.object_kind == "Pod"
+                    && (e.object_uid.is_empty()
+                        || pod.uid.is_empty()
+                        || e.object_uid == pod.uid
+                        || pod.static_uid.as_deref() == Some(e.object_uid.as_str()))
             })
     }
 

@@ -69,6 +69,11 @@ impl Rule for ExitZeroRestart {
         }
         // One clean exit is a normal stop (a kubelet restart, a SIGTERM the
         // program handled); a loop is a back-off or a run of them.
+        // A program that exits 0 on SIGTERM after a probe kill was stopped,
+        // not finished: the probe rules explain that one.
+        if ctx.events_for(s).any(|e| e.reason == "Killing" && e.message.contains(" probe")) {
+            return Vec::new();
+        }
         let backing_off = s.status.state.waiting_reason() == Some("CrashLoopBackOff");
         if !backing_off && s.status.restart_count < LOOP_RESTARTS {
             return Vec::new();

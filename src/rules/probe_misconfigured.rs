@@ -195,6 +195,31 @@ impl Rule for ProbeMisconfigured {
     }
 }
 
+/// The probe's check (httpGet, tcpSocket, grpc or exec) as pod-spec JSON.
+fn handler_json(probe: &Probe) -> serde_json::Value {
+    let port = |p: &Option<IntOrString>| match p {
+        Some(IntOrString::Int(n)) => serde_json::Value::from(*n),
+        Some(IntOrString::Str(s)) => serde_json::Value::from(s.as_str()),
+        None => serde_json::Value::Null,
+    };
+    if let Some(h) = &probe.http_get {
+        let mut get =
+            serde_json::json!({ "path": h.path.clone().unwrap_or_else(|| "/".into()), "port": port(&h.port) });
+        if let (Some(scheme), Some(map)) = (&h.scheme, get.as_object_mut()) {
+            map.insert("scheme".into(), scheme.as_str().into());
+        }
+        serde_json::json!({ "httpGet": get })
+    } else if let Some(t) = &probe.tcp_socket {
+        serde_json::json!({ "tcpSocket": { "port": port(&t.port) } })
+    } else if let Some(g) = &probe.grpc {
+        serde_json::json!({ "grpc": { "port": port(&g.port) } })
+    } else if let Some(e) = &probe.exec {
+        serde_json::json!({ "exec": { "command": e.command } })
+    } else {
+        serde_json::json!({})
+    }
+}
+
 fn probe_of(c: &Container, which: Which) -> Option<&Probe> {
     match which {
         Which::Liveness => c.liveness.as_ref(),
@@ -268,22 +293,52 @@ impl ProbeMisconfigured {
                 "liveness-probe-failure".into(),
                 "startup-probe-failure".into(),
                 "terminated-by-signal".into(),
+                "exit-zero-restart".into(),
                 "unknown-crash".into(),
             ],
         }
     }
 
-    /// A JSON patch of one field of the container in its workload's template.
-    fn patch(&self, s: &Subject, field: &str, value: &str) -> String {
+    /// The step that sets `field` (a JSON-pointer tail under the container,
+    /// `livenessProbe/httpGet/port`) to `value` (JSON), where it can be set:
+    /// the workload's template; a static pod's manifest on its node; a bare
+    /// pod only by recreating it (probe fields of a pod are immutable).
+    fn change(&self, s: &Subject, op: &str, field: &str, value: &str, what: &str) -> Remediation {
         let list = if s.container.init { "initContainers" } else { "containers" };
-        let (ns, workload) = (&s.pod.namespace, &s.workload);
-        let prefix = if workload.kind == "Pod" { String::new() } else { "/spec/template".into() };
-        format!(
-            "kubectl -n {ns} patch {}/{} --type=json -p '[{{\"op\":\"replace\",\"path\":\"{prefix}/spec/{list}/{}/{field}\",\"value\":{value}}}]'",
-            workload.kind.to_lowercase(),
-            workload.name,
-            s.container.spec_index
-        )
+        let (ns, pod, workload) = (&s.pod.namespace, &s.pod.name, &s.workload);
+        let dotted = field.replace('/', ".");
+        if s.pod.static_uid.is_some() || workload.kind == "Node" {
+            let manifest = pod.strip_suffix(&format!("-{}", s.pod.node)).unwrap_or(pod);
+            return Remediation {
+                description: format!(
+                    "{what}: it is a static pod, so edit its manifest on node {}: /etc/kubernetes/manifests/{manifest}.yaml, container {}, {dotted} = {value} (the kubelet restarts it on save)",
+                    s.pod.node, s.container.name
+                ),
+                command: None,
+                mutates: true,
+            };
+        }
+        if workload.kind == "Pod" {
+            return Remediation {
+                description: format!(
+                    "{what}: a pod's probes cannot be changed in place, so recreate it with {dotted} = {value}"
+                ),
+                command: Some(format!(
+                    "kubectl -n {ns} get pod {pod} -o yaml > {pod}.yaml  # edit {dotted}, then: kubectl replace --force -f {pod}.yaml"
+                )),
+                mutates: true,
+            };
+        }
+        Remediation {
+            description: what.to_string(),
+            command: Some(format!(
+                "kubectl -n {ns} patch {}/{} --type=json -p '[{{\"op\":\"{op}\",\"path\":\"/spec/template/spec/{list}/{}/{field}\",\"value\":{value}}}]'",
+                workload.kind.to_lowercase(),
+                workload.name,
+                s.container.spec_index
+            )),
+            mutates: true,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -332,19 +387,45 @@ impl ProbeMisconfigured {
             .as_ref()
             .map(|n| format!(" (the named port `{n}`, which `ports[]` maps to {spec_port})"))
             .unwrap_or_default();
-        let fix = match &named {
+        let mut fixes = Vec::new();
+        match &named {
             // A named port is changed where it is defined.
-            Some(n) => Remediation {
-                description: format!("Point the port named `{n}` at {listens}, where the application listens"),
+            Some(n) => fixes.push(Remediation {
+                description: format!(
+                    "Point the port named `{n}` (ports[].containerPort) at {listens}, where the application listens; every probe using the name follows"
+                ),
                 command: None,
                 mutates: true,
-            },
-            None => Remediation {
-                description: format!("Set {field} to {listens}, the port the application listens on"),
-                command: Some(self.patch(s, &format!("{}/{action}/port", which.field()), &listens.to_string())),
-                mutates: true,
-            },
-        };
+            }),
+            None => {
+                // Every probe aimed at the refused port fails the same way.
+                let probes = [
+                    ("livenessProbe", s.container.liveness.as_ref()),
+                    ("readinessProbe", s.container.readiness.as_ref()),
+                    ("startupProbe", s.container.startup.as_ref()),
+                ];
+                for (name, probe) in probes {
+                    let Some((port, None, action)) = probe.and_then(|p| probe_port(s.container, p)) else { continue };
+                    if port != refused_port {
+                        continue;
+                    }
+                    fixes.push(self.change(
+                        s,
+                        "replace",
+                        &format!("{name}/{action}/port"),
+                        &listens.to_string(),
+                        &format!("Set {name}.{action}.port to {listens}, the port the application listens on"),
+                    ));
+                }
+            }
+        }
+        fixes.push(Remediation {
+            description: format!(
+                "Or, if {refused_port} is the intended port, make the application listen there (its port setting, often a PORT or SERVER_PORT variable)"
+            ),
+            command: None,
+            mutates: true,
+        });
         Some(self.diagnosis(
             index,
             format!("{ns}/{w}: {} probe of {c} checks port {refused_port}, but the app listens on {listens}", which.word()),
@@ -353,7 +434,7 @@ impl ProbeMisconfigured {
                 which.word()
             ),
             evidence,
-            vec![fix],
+            fixes,
         ))
     }
 
@@ -369,6 +450,7 @@ impl ProbeMisconfigured {
         not_found: &crate::model::Event,
     ) -> Option<Diagnosis> {
         let path = probe.http_get.as_ref()?.path.clone().unwrap_or_else(|| "/".into());
+        let port = probe_port(s.container, probe).map(|(p, _, _)| p.to_string()).unwrap_or_else(|| "<port>".into());
         let probe_404 = LISTEN_PATTERNS.len() + STARTED_PATTERNS.len();
         let (_, line) = self.hits(log, probe_404..probe_404 + 1).find(|(_, line)| {
             self.probe_404.captures(&line.text).and_then(|c| c.name("path")).is_some_and(|p| p.as_str() == path)
@@ -387,15 +469,22 @@ impl ProbeMisconfigured {
             evidence,
             vec![
                 Remediation {
-                    description: format!("Find the health endpoint the application serves (its routes or documentation), then set {field} to it"),
-                    command: Some(format!("kubectl -n {ns} port-forward pod/{} 8080:<app port> & curl -si localhost:8080/healthz", s.pod.name)),
+                    description: format!(
+                        "Find the health endpoint the application serves (its routes or documentation; try /healthz, /health, /actuator/health) while the container is up"
+                    ),
+                    command: Some(format!(
+                        "kubectl -n {ns} port-forward pod/{} {port}:{port} & sleep 1; for p in /healthz /health /livez /actuator/health; do curl -s -o /dev/null -w \"$p %{{http_code}}\\n\" localhost:{port}$p; done",
+                        s.pod.name
+                    )),
                     mutates: false,
                 },
-                Remediation {
-                    description: format!("Set {field} to the endpoint found"),
-                    command: Some(self.patch(s, &format!("{}/httpGet/path", which.field()), "\"/healthz\"")),
-                    mutates: true,
-                },
+                self.change(
+                    s,
+                    "replace",
+                    &format!("{}/httpGet/path", which.field()),
+                    "\"<the path that answered 200>\"",
+                    &format!("Set {field} to the path that answered 200"),
+                ),
             ],
         ))
     }
@@ -451,19 +540,43 @@ impl ProbeMisconfigured {
             kill,
         );
         evidence.push(ctx.log_evidence(log, line));
-        let (field, command) = match which {
-            Which::Startup => (
-                "startupProbe.failureThreshold".to_string(),
-                Some(self.patch(s, "startupProbe/failureThreshold", &needed.to_string())),
-            ),
-            Which::Liveness => ("a startupProbe (failureThreshold × periodSeconds)".to_string(), None),
-        };
-        let value = match which {
-            Which::Startup => format!("{needed} (= {}s with periodSeconds {period})", delay + needed * period),
-            Which::Liveness => format!(
-                "failureThreshold {} with periodSeconds 10 on the liveness probe's endpoint",
-                ((startup * 1.5) / 10.0).ceil() as i64
-            ),
+        let (field, value, fix) = match which {
+            Which::Startup => {
+                let value = format!("{needed} (= {}s with periodSeconds {period})", delay + needed * period);
+                let fix = self.change(
+                    s,
+                    "replace",
+                    "startupProbe/failureThreshold",
+                    &needed.to_string(),
+                    &format!(
+                        "Give start-up {:.0}s or more: set startupProbe.failureThreshold to {value}",
+                        startup * 1.5
+                    ),
+                );
+                ("startupProbe.failureThreshold".to_string(), value, fix)
+            }
+            Which::Liveness => {
+                // A startup probe on the liveness probe's own check holds the
+                // liveness probe back until the application is up.
+                let threshold = ((startup * 1.5) / 10.0).ceil().max(1.0) as i64;
+                let value = format!("periodSeconds 10, failureThreshold {threshold} ({}s)", threshold * 10);
+                let mut startup_probe = handler_json(probe);
+                if let Some(map) = startup_probe.as_object_mut() {
+                    map.insert("periodSeconds".into(), 10.into());
+                    map.insert("failureThreshold".into(), threshold.into());
+                }
+                let fix = self.change(
+                    s,
+                    "add",
+                    "startupProbe",
+                    &startup_probe.to_string(),
+                    &format!(
+                        "Give start-up {:.0}s or more: add a startupProbe with the liveness probe's check and {value}",
+                        startup * 1.5
+                    ),
+                );
+                ("a startupProbe".to_string(), format!("the liveness probe's check with {value}"), fix)
+            }
         };
         Some(self.diagnosis(
             index,
@@ -473,11 +586,7 @@ impl ProbeMisconfigured {
                 which.word()
             ),
             evidence,
-            vec![Remediation {
-                description: format!("Give start-up {:.0}s or more: set {field} to {value}", startup * 1.5),
-                command,
-                mutates: true,
-            }],
+            vec![fix],
         ))
     }
 }

@@ -26,6 +26,13 @@ const BUILTIN: &[(&str, &str)] = &[
     ("missing-env-or-config.yaml", include_str!("signatures/missing-env-or-config.yaml")),
     ("unschedulable.yaml", include_str!("signatures/unschedulable.yaml")),
     ("volume-mount-failure.yaml", include_str!("signatures/volume-mount-failure.yaml")),
+    ("dns-upstream-unreachable.yaml", include_str!("signatures/dns-upstream-unreachable.yaml")),
+    ("cni-ip-exhaustion.yaml", include_str!("signatures/cni-ip-exhaustion.yaml")),
+    ("cni-ip-exhaustion-ipamd.yaml", include_str!("signatures/cni-ip-exhaustion-ipamd.yaml")),
+    ("cni-permissions.yaml", include_str!("signatures/cni-permissions.yaml")),
+    ("calico-failure.yaml", include_str!("signatures/calico-failure.yaml")),
+    ("ingress-controller-config.yaml", include_str!("signatures/ingress-controller-config.yaml")),
+    ("cloud-permissions.yaml", include_str!("signatures/cloud-permissions.yaml")),
 ];
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -44,6 +51,12 @@ pub struct SignatureSpec {
     /// Only containers of this component (all when absent).
     #[serde(default)]
     pub component: ComponentSpec,
+    /// Which healthy-looking containers a `running` rule watches, when they
+    /// differ from `component` (a rule about blocked workload pods of any
+    /// kind that also reads the CNI agent's own log). A `running` rule needs
+    /// `watch` or `component`: no rule watches every container.
+    #[serde(default)]
+    pub watch: ComponentSpec,
     /// Overrides the severity the report derives from the state.
     #[serde(default)]
     pub severity: Option<crate::report::Severity>,
@@ -168,6 +181,10 @@ pub struct MatchSpec {
 pub struct RequireSpec {
     /// The last exit code must not be one of these.
     pub exit_codes_not: Vec<i64>,
+    /// For blocked subjects: why the container is blocked must be one of
+    /// these (`Unschedulable`, `ContainerCreating`, `Evicted`, or a waiting
+    /// reason such as `ImagePullBackOff`).
+    pub blocked_reasons: Vec<String>,
     /// At least one of these regexes must match a termination or waiting
     /// message or one of the pod's events: the proof, where `match` items
     /// alone would only be context (an `Unhealthy` line is not a kill).
@@ -185,6 +202,7 @@ pub struct RemediationSpec {
 }
 
 pub struct SignatureRule {
+    watch: Component,
     spec: SignatureSpec,
     /// The YAML the rule was read from, comments included (`rules --show`).
     source: String,
@@ -240,6 +258,19 @@ impl SignatureRule {
             images: compile("component.images", &spec.component.images)?,
             containers: compile("component.containers", &spec.component.containers)?,
         };
+        let watch = Component {
+            namespaces: spec.watch.namespaces.clone(),
+            labels: spec.watch.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            images: compile("watch.images", &spec.watch.images)?,
+            containers: compile("watch.containers", &spec.watch.containers)?,
+        };
+        // `any` watches running containers only when a filter says which.
+        let watches_running = spec.subjects.contains(&SubjectFilter::Running);
+        if watches_running && spec.watch.is_empty() && spec.component.is_empty() {
+            return Err(invalid(
+                "subjects: a rule that looks at running containers needs `watch:` or `component:` (namespaces, labels, images or containers), or it would read every container's log".into(),
+            ));
+        }
         let mut templates = minijinja::Environment::new();
         // SemiStrict: `{% if executable %}` works when a capture did not match,
         // while printing a misspelt variable is still an error.
@@ -262,13 +293,24 @@ impl SignatureRule {
             doc: spec.doc.trim().to_string(),
             origin,
         };
-        Ok(SignatureRule { spec, source, info, component, messages, required, logs, log_offset, templates })
+        Ok(SignatureRule { watch, spec, source, info, component, messages, required, logs, log_offset, templates })
     }
 
     /// Whether this rule looks at `container` although it is not failing.
     pub fn watches(&self, pod: &crate::model::Pod, container: &crate::model::Container) -> bool {
         self.spec.subjects.iter().any(|s| matches!(s, SubjectFilter::Running | SubjectFilter::Any))
-            && self.component.matches(pod, container)
+            && self.watch_filter().is_some_and(|(_, filter)| filter.matches(pod, container))
+    }
+
+    /// The filter of watched containers: `watch`, else `component`.
+    fn watch_filter(&self) -> Option<(&ComponentSpec, &Component)> {
+        if !self.spec.watch.is_empty() {
+            Some((&self.spec.watch, &self.watch))
+        } else if !self.spec.component.is_empty() {
+            Some((&self.spec.component, &self.component))
+        } else {
+            None
+        }
     }
 
     fn applies_to(&self, subject: &super::Subject) -> bool {
@@ -281,7 +323,15 @@ impl SignatureRule {
                     | (SubjectFilter::Running, SubjectKind::Running)
             )
         });
-        kind_ok && (self.spec.component.is_empty() || self.component.matches(subject.pod, subject.container))
+        if !kind_ok {
+            return false;
+        }
+        match subject.kind {
+            SubjectKind::Running => {
+                self.watch_filter().is_some_and(|(_, filter)| filter.matches(subject.pod, subject.container))
+            }
+            _ => self.spec.component.is_empty() || self.component.matches(subject.pod, subject.container),
+        }
     }
 
     pub fn log_patterns(&self) -> &[String] {
@@ -297,7 +347,11 @@ impl SignatureRule {
         let hit = |text: &str| self.required.iter().any(|r| r.is_match(text));
         let termination = subject.last_termination().is_some_and(|t| hit(&t.message));
         let waiting = matches!(&subject.status.state, crate::model::State::Waiting { message, .. } if hit(message));
-        termination || waiting || hit(&subject.pod.message) || ctx.events_for(subject).any(|e| hit(&e.message))
+        termination
+            || waiting
+            || hit(&subject.pod.message)
+            || subject.pod.conditions.iter().any(|c| c.status != "True" && hit(&c.message))
+            || ctx.events_for(subject).any(|e| hit(&e.message))
     }
 
     fn render(&self, name: &str, vars: &minijinja::Value) -> String {
@@ -347,6 +401,13 @@ impl Rule for SignatureRule {
         let exit_code = subject.last_exit_code();
         if exit_code.is_some_and(|c| self.spec.require.exit_codes_not.contains(&c)) {
             return Vec::new();
+        }
+        if !self.spec.require.blocked_reasons.is_empty() {
+            let reason_ok = matches!(&subject.kind, SubjectKind::Blocked { reason }
+                if self.spec.require.blocked_reasons.contains(reason));
+            if !reason_ok {
+                return Vec::new();
+            }
         }
         if !self.required.is_empty() && !self.proof_present(subject, ctx) {
             return Vec::new();
@@ -445,6 +506,22 @@ impl Rule for SignatureRule {
                     format!("reason: {}, message: {}", subject.pod.reason, subject.pod.message),
                     None,
                 ));
+            }
+        }
+        // A condition that is not met says why in its message (PodScheduled
+        // False: the scheduler's last word, kept after its events expired).
+        if !self.messages.is_empty() {
+            for (i, c) in subject.pod.conditions.iter().enumerate() {
+                if c.status != "True" && self.messages.iter().any(|r| r.is_match(&c.message)) {
+                    capture(&self.messages, &c.message);
+                    evidence.push(ctx.status_evidence(
+                        subject.pod,
+                        EvidenceKind::Status,
+                        format!("status.conditions[{i}]"),
+                        format!("{}: {}, reason: {}, message: {}", c.type_, c.status, c.reason, c.message),
+                        c.last_transition_time,
+                    ));
+                }
             }
         }
         if !self.messages.is_empty() || !m.event_reasons.is_empty() {
@@ -548,11 +625,16 @@ pub fn template_vars(subject: &super::Subject, ctx: &Ctx, matched: &str) -> mini
         init => subject.container.init,
         workload => subject.workload.name,
         workload_kind => subject.workload.kind,
+        node => subject.pod.node,
         workload_ref => format!("{}/{}", subject.workload.kind.to_lowercase(), subject.workload.name),
         image => subject.container.image,
         exit_code => t.map(|t| t.exit_code),
         reason => t.map(|t| t.reason.clone()).filter(|r| !r.is_empty()).unwrap_or_else(|| waiting_reason.to_string()),
         waiting_reason => waiting_reason,
+        blocked_reason => match &subject.kind {
+            super::SubjectKind::Blocked { reason } => reason.as_str(),
+            _ => "",
+        },
         restarts => subject.status.restart_count,
         active => subject.state == super::FindingState::Active,
         match => short,

@@ -178,10 +178,13 @@ fn pod_blocker(pod: &Pod) -> Option<(&'static str, &Container)> {
 fn classify(pod: &Pod, status: &ContainerStatus) -> Option<SubjectKind> {
     match &status.state {
         State::Waiting { reason, .. } if reason == "CrashLoopBackOff" => return Some(SubjectKind::CrashLoop),
-        State::Waiting { reason, .. }
-            if (BLOCKING_REASONS.contains(&reason.as_str()) || CREATING_REASONS.contains(&reason.as_str()))
-                && status.restart_count == 0 =>
-        {
+        State::Waiting { reason, .. } if BLOCKING_REASONS.contains(&reason.as_str()) && status.restart_count == 0 => {
+            return Some(SubjectKind::Blocked { reason: reason.clone() });
+        }
+        // A container that restarted and now waits for a new sandbox (after
+        // a node restart, a sandbox recreation) is blocked on the sandbox,
+        // not crashing.
+        State::Waiting { reason, .. } if CREATING_REASONS.contains(&reason.as_str()) => {
             return Some(SubjectKind::Blocked { reason: reason.clone() });
         }
         _ => {}
