@@ -154,7 +154,11 @@ fn verrazzano_ingress_controller_from_cluster_info_dump() {
     let r = report("verrazzano__verrazzano/tools/analysis/test/cluster/ingress-install-unknown/cluster-dump");
     assert_eq!(r["inputs"][0]["layout"], "cluster-info-dump");
     let f = decisive_quote(&r, "controller", "permission denied");
+    // Exit 255 on a healthy node: the controller's own fatal exit, not a host error.
+    assert_eq!(f["cause"], "ingress-controller-config", "{f:#}");
+    assert_eq!(f["last_exit_code"], 255);
     assert_eq!(f["state"], "active");
+    assert!(common::with_cause(&r, "host-error").is_empty(), "{:#}", r["findings"]);
 }
 
 #[test]
