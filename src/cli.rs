@@ -343,15 +343,34 @@ fn run_rules(args: RulesArgs) -> i32 {
             }
         };
     }
-    let mut out = String::new();
     let detector = crate::rules::detector_info();
-    out.push_str(&format!("{:<24} {:<24} {}\n", "RULE", "CAUSE", "SUMMARY"));
-    out.push_str(&format!("{:<24} {:<24} {}\n", detector.id, "(symptom)", detector.summary));
     let mut infos: Vec<_> = catalog.rules.iter().map(|r| r.info()).collect();
     infos.sort_by(|a, b| a.id.cmp(&b.id));
+    let id_width = infos.iter().map(|i| i.id.len()).chain([detector.id.len(), 4]).max().unwrap_or(4) + 2;
+    let cause_width = infos.iter().map(|i| i.cause.len()).chain([9]).max().unwrap_or(9) + 2;
+    let kind = |origin: crate::rules::RuleOrigin| match origin {
+        crate::rules::RuleOrigin::Builtin => "rust",
+        crate::rules::RuleOrigin::BuiltinSignature => "signature",
+        crate::rules::RuleOrigin::Custom => "pack",
+    };
+    let mut out = String::new();
+    out.push_str(&format!("{:<id_width$}{:<cause_width$}{:<11}{}\n", "RULE", "CAUSE", "KIND", "SUMMARY"));
+    out.push_str(&format!(
+        "{:<id_width$}{:<cause_width$}{:<11}{}\n",
+        detector.id, "(symptom)", "rust", detector.summary
+    ));
     for info in infos {
-        out.push_str(&format!("{:<24} {:<24} {}\n", info.id, info.cause, info.summary));
+        out.push_str(&format!(
+            "{:<id_width$}{:<cause_width$}{:<11}{}\n",
+            info.id,
+            info.cause,
+            kind(info.origin),
+            info.summary
+        ));
     }
+    out.push_str(
+        "\n`podmortem explain ID` documents a rule; `podmortem rules --show ID` prints a signature rule's YAML.\n",
+    );
     print!("{out}");
     exit::OK
 }
