@@ -370,10 +370,7 @@ impl<'p> Scanner<'p> {
     }
 
     fn match_patterns(&mut self, number: u64, text: &str, body: &str) {
-        let Some(matched) = self.patterns.matches(body) else {
-            return;
-        };
-        for pattern in matched.iter() {
+        for pattern in self.patterns.matches(body) {
             // Both vectors are sized from this very pattern set.
             if let Some(count) = self.digest.hit_counts.get_mut(pattern) {
                 *count += 1;

@@ -1018,6 +1018,110 @@ fn human_age(seconds: i64) -> String {
     }
 }
 
+// The rule.
+
+/// Pipeline logs larger than this are read up to it: a Terraform run's
+/// output is kilobytes; a multi-gigabyte "pipeline log" is something else.
+const MAX_PIPELINE_LOG_BYTES: u64 = 256 << 20;
+
+pub struct IacStateLock {
+    info: crate::rules::RuleInfo,
+}
+
+impl IacStateLock {
+    pub fn new() -> Self {
+        IacStateLock {
+            info: crate::rules::RuleInfo::builtin(
+                "iac-state-lock",
+                "A Terraform/Terragrunt/OpenTofu pipeline failed on a held state lock: the fix cannot be deployed",
+                include_str!("iac_state_lock.rs"),
+            ),
+        }
+    }
+}
+
+impl Default for IacStateLock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The text of a pipeline log, wherever ingest left it.
+fn pipeline_text(location: &crate::model::LogLocation) -> Option<String> {
+    use crate::model::LogLocation;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    match location {
+        LogLocation::Memory(data) => bytes.extend_from_slice(&data[..data.len().min(MAX_PIPELINE_LOG_BYTES as usize)]),
+        LogLocation::File(path) => {
+            std::fs::File::open(path).ok()?.take(MAX_PIPELINE_LOG_BYTES).read_to_end(&mut bytes).ok()?;
+        }
+        LogLocation::FileRange { path, start, end } => {
+            use std::io::{Seek, SeekFrom};
+            let mut f = std::fs::File::open(path).ok()?;
+            f.seek(SeekFrom::Start(*start)).ok()?;
+            f.take(end.saturating_sub(*start).min(MAX_PIPELINE_LOG_BYTES)).read_to_end(&mut bytes).ok()?;
+        }
+        LogLocation::Scanned(_) => return None,
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+impl crate::rules::Rule for IacStateLock {
+    fn info(&self) -> &crate::rules::RuleInfo {
+        &self.info
+    }
+
+    fn diagnose(&self, _subject: usize, _ctx: &crate::rules::Ctx) -> Vec<crate::rules::Diagnosis> {
+        Vec::new()
+    }
+
+    fn diagnose_other(&self, ctx: &crate::rules::Ctx) -> Vec<crate::rules::Diagnosis> {
+        use crate::rules::{Diagnosis, Evidence, EvidenceKind, Strength, SubjectRef};
+        let mut out = Vec::new();
+        for (index, log) in ctx.model.pipeline_logs.iter().enumerate() {
+            let Some(text) = pipeline_text(&log.location) else { continue };
+            let (tool, failures) = find_lock_failures(&text);
+            let source = ctx.model.sources.get(log.source);
+            for f in failures {
+                let said = describe(tool, &f, &source.path);
+                let evidence = f
+                    .quoted
+                    .iter()
+                    .map(|(line, quoted)| Evidence {
+                        kind: EvidenceKind::Pipeline,
+                        input: source.input.clone(),
+                        source: source.path.clone(),
+                        line: Some(*line),
+                        path: None,
+                        text: quoted.clone(),
+                        time: if *line == f.line {
+                            f.failed_at
+                        } else if quoted.trim_start().starts_with("Created") {
+                            f.created_time
+                        } else {
+                            None
+                        },
+                    })
+                    .collect();
+                out.push(Diagnosis {
+                    rule: self.info.id.clone(),
+                    cause: self.info.cause.clone(),
+                    strength: Strength::Proven,
+                    title: said.title,
+                    explanation: said.explanation,
+                    evidence,
+                    remediation: said.remediation,
+                    subject: SubjectRef::Pipeline(index),
+                    severity: None,
+                    supersedes: Vec::new(),
+                });
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1586,109 +1690,5 @@ mod tests {
                 let _ = describe(tool, f, "x");
             }
         }
-    }
-}
-
-// The rule.
-
-/// Pipeline logs larger than this are read up to it: a Terraform run's
-/// output is kilobytes; a multi-gigabyte "pipeline log" is something else.
-const MAX_PIPELINE_LOG_BYTES: u64 = 256 << 20;
-
-pub struct IacStateLock {
-    info: crate::rules::RuleInfo,
-}
-
-impl IacStateLock {
-    pub fn new() -> Self {
-        IacStateLock {
-            info: crate::rules::RuleInfo::builtin(
-                "iac-state-lock",
-                "A Terraform/Terragrunt/OpenTofu pipeline failed on a held state lock: the fix cannot be deployed",
-                include_str!("iac_state_lock.rs"),
-            ),
-        }
-    }
-}
-
-impl Default for IacStateLock {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The text of a pipeline log, wherever ingest left it.
-fn pipeline_text(location: &crate::model::LogLocation) -> Option<String> {
-    use crate::model::LogLocation;
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    match location {
-        LogLocation::Memory(data) => bytes.extend_from_slice(&data[..data.len().min(MAX_PIPELINE_LOG_BYTES as usize)]),
-        LogLocation::File(path) => {
-            std::fs::File::open(path).ok()?.take(MAX_PIPELINE_LOG_BYTES).read_to_end(&mut bytes).ok()?;
-        }
-        LogLocation::FileRange { path, start, end } => {
-            use std::io::{Seek, SeekFrom};
-            let mut f = std::fs::File::open(path).ok()?;
-            f.seek(SeekFrom::Start(*start)).ok()?;
-            f.take(end.saturating_sub(*start).min(MAX_PIPELINE_LOG_BYTES)).read_to_end(&mut bytes).ok()?;
-        }
-        LogLocation::Scanned(_) => return None,
-    }
-    Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-impl crate::rules::Rule for IacStateLock {
-    fn info(&self) -> &crate::rules::RuleInfo {
-        &self.info
-    }
-
-    fn diagnose(&self, _subject: usize, _ctx: &crate::rules::Ctx) -> Vec<crate::rules::Diagnosis> {
-        Vec::new()
-    }
-
-    fn diagnose_other(&self, ctx: &crate::rules::Ctx) -> Vec<crate::rules::Diagnosis> {
-        use crate::rules::{Diagnosis, Evidence, EvidenceKind, Strength, SubjectRef};
-        let mut out = Vec::new();
-        for (index, log) in ctx.model.pipeline_logs.iter().enumerate() {
-            let Some(text) = pipeline_text(&log.location) else { continue };
-            let (tool, failures) = find_lock_failures(&text);
-            let source = ctx.model.sources.get(log.source);
-            for f in failures {
-                let said = describe(tool, &f, &source.path);
-                let evidence = f
-                    .quoted
-                    .iter()
-                    .map(|(line, quoted)| Evidence {
-                        kind: EvidenceKind::Pipeline,
-                        input: source.input.clone(),
-                        source: source.path.clone(),
-                        line: Some(*line),
-                        path: None,
-                        text: quoted.clone(),
-                        time: if *line == f.line {
-                            f.failed_at
-                        } else if quoted.trim_start().starts_with("Created") {
-                            f.created_time
-                        } else {
-                            None
-                        },
-                    })
-                    .collect();
-                out.push(Diagnosis {
-                    rule: self.info.id.clone(),
-                    cause: self.info.cause.clone(),
-                    strength: Strength::Proven,
-                    title: said.title,
-                    explanation: said.explanation,
-                    evidence,
-                    remediation: said.remediation,
-                    subject: SubjectRef::Pipeline(index),
-                    severity: None,
-                    supersedes: Vec::new(),
-                });
-            }
-        }
-        out
     }
 }

@@ -227,8 +227,13 @@ impl Catalog {
 
     pub fn compiled_patterns(&self) -> crate::logscan::LogPatterns {
         let refs: Vec<&str> = self.log_patterns.iter().map(String::as_str).collect();
-        // Patterns were each compiled when their rule was loaded, so the set compiles too.
-        crate::logscan::LogPatterns::new(&refs).unwrap_or_else(|_| crate::logscan::LogPatterns::empty())
+        // Every pattern compiled when its rule was loaded, and `new` only
+        // checks syntax again: failing here is a defect, said out loud
+        // rather than scanning with no patterns.
+        crate::logscan::LogPatterns::new(&refs).unwrap_or_else(|e| {
+            eprintln!("podmortem: internal error: log patterns rejected ({e}); logs are scanned without them");
+            crate::logscan::LogPatterns::empty()
+        })
     }
 
     /// Whether any rule watches this healthy-looking container.

@@ -469,9 +469,7 @@ impl ProbeMisconfigured {
             evidence,
             vec![
                 Remediation {
-                    description: format!(
-                        "Find the health endpoint the application serves (its routes or documentation; try /healthz, /health, /actuator/health) while the container is up"
-                    ),
+                    description: "Find the health endpoint the application serves (its routes or documentation; try /healthz, /health, /actuator/health) while the container is up".into(),
                     command: Some(format!(
                         "kubectl -n {ns} port-forward pod/{} {port}:{port} & sleep 1; for p in /healthz /health /livez /actuator/health; do curl -s -o /dev/null -w \"$p %{{http_code}}\\n\" localhost:{port}$p; done",
                         s.pod.name
