@@ -293,6 +293,26 @@ pub enum LogLocation {
     Memory(std::sync::Arc<[u8]>),
 }
 
+impl LogLocation {
+    /// The log's bytes as a buffered stream; `None` for a log already
+    /// scanned (only its digest was kept).
+    pub fn open(&self) -> Option<std::io::Result<Box<dyn std::io::BufRead + Send + '_>>> {
+        use std::io::{BufReader, Read, Seek, SeekFrom};
+        const BUFFER: usize = 256 * 1024;
+        Some(match self {
+            LogLocation::Scanned(_) => return None,
+            LogLocation::Memory(bytes) => Ok(Box::new(&bytes[..])),
+            LogLocation::File(path) => {
+                std::fs::File::open(path).map(|f| Box::new(BufReader::with_capacity(BUFFER, f)) as Box<_>)
+            }
+            LogLocation::FileRange { path, start, end } => std::fs::File::open(path).and_then(|mut f| {
+                f.seek(SeekFrom::Start(*start))?;
+                Ok(Box::new(BufReader::with_capacity(BUFFER, f.take(end.saturating_sub(*start)))) as Box<_>)
+            }),
+        })
+    }
+}
+
 /// A CI/IaC job log given as an input, kept for the rules that read them.
 #[derive(Debug, Clone)]
 pub struct PipelineLog {

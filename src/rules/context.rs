@@ -318,19 +318,9 @@ fn read_crash_log(model: &Model, subject: &Subject, patterns: &LogPatterns) -> (
 /// Scans one log file with the shared patterns (or reuses the digest made
 /// while streaming an archive).
 fn scan_file(file: &LogFile, patterns: &LogPatterns) -> std::io::Result<std::sync::Arc<LogDigest>> {
-    match &file.location {
-        LogLocation::Scanned(digest) => Ok(digest.clone()),
-        LogLocation::Memory(bytes) => logscan::scan(&bytes[..], patterns).map(std::sync::Arc::new),
-        LogLocation::File(path) => std::fs::File::open(path)
-            .and_then(|f| logscan::scan(std::io::BufReader::with_capacity(256 * 1024, f), patterns))
-            .map(std::sync::Arc::new),
-        LogLocation::FileRange { path, start, end } => std::fs::File::open(path)
-            .and_then(|mut f| {
-                use std::io::{Read, Seek, SeekFrom};
-                f.seek(SeekFrom::Start(*start))?;
-                let block = f.take(end.saturating_sub(*start));
-                logscan::scan(std::io::BufReader::with_capacity(256 * 1024, block), patterns)
-            })
-            .map(std::sync::Arc::new),
+    match (&file.location, file.location.open()) {
+        (LogLocation::Scanned(digest), _) => Ok(digest.clone()),
+        (_, Some(reader)) => logscan::scan(reader?, patterns).map(std::sync::Arc::new),
+        (_, None) => Err(std::io::Error::other("log location has no bytes")),
     }
 }

@@ -8,8 +8,8 @@
 //! Every problem is reported with the file, the line and column where the
 //! YAML parser or a search of the text can place it, and what to change.
 
-use super::RuleOrigin;
 use super::signature::{SignatureRule, SignatureSpec};
+use super::{Rule, RuleOrigin};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -123,8 +123,6 @@ pub fn load(paths: &[PathBuf], log_offset: usize, taken: &[String]) -> Result<Pa
     }
     if errors.is_empty() { Ok(Pack { rules }) } else { Err(errors) }
 }
-
-use super::Rule;
 
 /// The YAML files of a pack path: the file itself, or a directory's
 /// `*.yaml` / `*.yml` files (recursively), in name order.

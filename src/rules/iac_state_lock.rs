@@ -1048,22 +1048,9 @@ impl Default for IacStateLock {
 
 /// The text of a pipeline log, wherever ingest left it.
 fn pipeline_text(location: &crate::model::LogLocation) -> Option<String> {
-    use crate::model::LogLocation;
     use std::io::Read;
     let mut bytes = Vec::new();
-    match location {
-        LogLocation::Memory(data) => bytes.extend_from_slice(&data[..data.len().min(MAX_PIPELINE_LOG_BYTES as usize)]),
-        LogLocation::File(path) => {
-            std::fs::File::open(path).ok()?.take(MAX_PIPELINE_LOG_BYTES).read_to_end(&mut bytes).ok()?;
-        }
-        LogLocation::FileRange { path, start, end } => {
-            use std::io::{Seek, SeekFrom};
-            let mut f = std::fs::File::open(path).ok()?;
-            f.seek(SeekFrom::Start(*start)).ok()?;
-            f.take(end.saturating_sub(*start).min(MAX_PIPELINE_LOG_BYTES)).read_to_end(&mut bytes).ok()?;
-        }
-        LogLocation::Scanned(_) => return None,
-    }
+    location.open()?.ok()?.take(MAX_PIPELINE_LOG_BYTES).read_to_end(&mut bytes).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -252,18 +252,16 @@ impl SignatureRule {
         let messages = compile("match.messages", &spec.match_.messages)?;
         let required = compile("require.messages", &spec.require.messages)?;
         let logs = compile("match.logs", &spec.match_.logs)?;
-        let component = Component {
-            namespaces: spec.component.namespaces.clone(),
-            labels: spec.component.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            images: compile("component.images", &spec.component.images)?,
-            containers: compile("component.containers", &spec.component.containers)?,
+        let filter = |section: &str, spec: &ComponentSpec| -> Result<Component, SignatureError> {
+            Ok(Component {
+                namespaces: spec.namespaces.clone(),
+                labels: spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                images: compile(&format!("{section}.images"), &spec.images)?,
+                containers: compile(&format!("{section}.containers"), &spec.containers)?,
+            })
         };
-        let watch = Component {
-            namespaces: spec.watch.namespaces.clone(),
-            labels: spec.watch.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            images: compile("watch.images", &spec.watch.images)?,
-            containers: compile("watch.containers", &spec.watch.containers)?,
-        };
+        let component = filter("component", &spec.component)?;
+        let watch = filter("watch", &spec.watch)?;
         // `any` watches running containers only when a filter says which.
         let watches_running = spec.subjects.contains(&SubjectFilter::Running);
         if watches_running && spec.watch.is_empty() && spec.component.is_empty() {
