@@ -317,70 +317,38 @@ fn watched_state(ready: bool, evidence: &[Evidence], snapshot: Option<Time>) -> 
 /// A finding about a CI/IaC pipeline log: it blocks a deploy, it is not a
 /// crash loop.
 fn pipeline_finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
-    let log = &ctx.model.pipeline_logs[index];
-    let source = ctx.model.sources.get(log.source);
-    let name = source.path.clone();
-    let times = d.evidence.iter().filter_map(|e| e.time);
-    Finding {
-        id: String::new(),
-        fingerprint: format!("{}/pipeline/{}", d.cause, name),
-        cause: d.cause,
-        rule: d.rule,
-        severity: d.severity.unwrap_or(Severity::Warning),
-        state: FindingState::NotCrashLoop,
-        title: d.title,
-        explanation: d.explanation,
-        strength: d.strength,
-        subject: Subject {
-            kind: "PipelineLog".into(),
-            namespace: String::new(),
-            name: name.clone(),
-            container: None,
-            node: None,
-        },
-        workload: WorkloadRef { kind: "PipelineLog".into(), namespace: String::new(), name },
-        image: String::new(),
-        restarts: 0,
-        last_exit_code: None,
-        first_seen: times.clone().min(),
-        last_seen: times.max(),
-        pods: Vec::new(),
-        ready_replicas: 0,
-        log: None,
-        log_span: None,
-        log_note: None,
-        evidence: d.evidence,
-        remediation: d.remediation,
-    }
+    let source = ctx.model.sources.get(ctx.model.pipeline_logs[index].source);
+    whole_object_finding(d, "PipelineLog", &source.path, None, FindingState::NotCrashLoop)
 }
 
 /// A finding about a node as a whole (memory or disk pressure).
 fn node_finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
-    let node = &ctx.model.nodes[index];
+    let name = &ctx.model.nodes[index].name;
+    whole_object_finding(d, "Node", name, Some(name.clone()), FindingState::Active)
+}
+
+/// A finding about an object that is not a container: no pods, restarts or
+/// image; its times are its evidence's.
+fn whole_object_finding(d: Diagnosis, kind: &str, name: &str, node: Option<String>, state: FindingState) -> Finding {
     let times = d.evidence.iter().filter_map(|e| e.time);
+    let (first_seen, last_seen) = (times.clone().min(), times.max());
     Finding {
         id: String::new(),
-        fingerprint: format!("{}/node/{}", d.cause, node.name),
+        fingerprint: format!("{}/{}/{name}", d.cause, kind.to_lowercase()),
         cause: d.cause,
         rule: d.rule,
         severity: d.severity.unwrap_or(Severity::Warning),
-        state: FindingState::Active,
+        state,
         title: d.title,
         explanation: d.explanation,
         strength: d.strength,
-        subject: Subject {
-            kind: "Node".into(),
-            namespace: String::new(),
-            name: node.name.clone(),
-            container: None,
-            node: Some(node.name.clone()),
-        },
-        workload: WorkloadRef { kind: "Node".into(), namespace: String::new(), name: node.name.clone() },
+        subject: Subject { kind: kind.into(), namespace: String::new(), name: name.into(), container: None, node },
+        workload: WorkloadRef { kind: kind.into(), namespace: String::new(), name: name.into() },
         image: String::new(),
         restarts: 0,
         last_exit_code: None,
-        first_seen: times.clone().min(),
-        last_seen: times.max(),
+        first_seen,
+        last_seen,
         pods: Vec::new(),
         ready_replicas: 0,
         log: None,
