@@ -119,8 +119,6 @@ impl Rule for AppError {
             });
         }
         vec![Diagnosis {
-            rule: self.info.id.clone(),
-            cause: self.info.cause.clone(),
             strength,
             title: format!(
                 "{ns}/{}: container {c} {} with code {exit}: {first}",
@@ -130,9 +128,7 @@ impl Rule for AppError {
             explanation,
             evidence,
             remediation,
-            subject: super::SubjectRef::Container(index),
-            severity: None,
-            supersedes: Vec::new(),
+            ..Diagnosis::of(&self.info, super::SubjectRef::Container(index))
         }]
     }
 }

@@ -22,7 +22,7 @@
 //! - https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#restart-policy
 //! - https://github.com/kubernetes/kubernetes/issues/101044 (Completed containers restarting under restartPolicy Always)
 
-use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, Strength, SubjectKind, SubjectRef};
+use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, SubjectKind, SubjectRef};
 
 /// Clean exits that make a loop when the kubelet is not backing off now.
 const LOOP_RESTARTS: i64 = 3;
@@ -106,9 +106,6 @@ impl Rule for ExitZeroRestart {
         };
         let kind = s.workload.kind.as_str();
         vec![Diagnosis {
-            rule: self.info.id.clone(),
-            cause: self.info.cause.clone(),
-            strength: Strength::Proven,
             title: format!("{ns}/{}: container {c} exits 0 and is restarted forever (restartPolicy Always)", s.workload.name),
             explanation: format!(
                 "The container finished successfully (exit 0, reason {}){ran}, but its pod's restartPolicy is Always, so the kubelet restarts it and backs off: CrashLoopBackOff without an error. It runs {shown} under a {kind}: either the work is one-shot and belongs in a Job, or the entrypoint returns instead of keeping the server in the foreground. It has restarted {} times.",
@@ -132,9 +129,7 @@ impl Rule for ExitZeroRestart {
                     mutates: false,
                 },
             ],
-            subject: SubjectRef::Container(index),
-            severity: None,
-            supersedes: Vec::new(),
+            ..Diagnosis::of(&self.info, SubjectRef::Container(index))
         }]
     }
 }

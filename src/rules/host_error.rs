@@ -29,7 +29,7 @@
 //! - https://github.com/projectcalico/calico/issues/9638 (exit 255 `Unknown` after a node restart)
 //! - https://github.com/kubernetes/kube-state-metrics/issues/123 (255 after a runtime restart)
 
-use super::{Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, Strength, SubjectKind, SubjectRef};
+use super::{Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, SubjectKind, SubjectRef};
 
 pub struct HostError {
     info: RuleInfo,
@@ -153,9 +153,6 @@ impl Rule for HostError {
         let (ns, c) = (&s.pod.namespace, &s.container.name);
         let when = t.finished_at.map(|f| format!(" around {f}")).unwrap_or_default();
         vec![Diagnosis {
-            rule: self.info.id.clone(),
-            cause: self.info.cause.clone(),
-            strength: Strength::Proven,
             title: format!("{ns}/{}: container {c} lost when node {node_name} restarted", s.workload.name),
             explanation: format!(
                 "The container's run ended with exit {} (reason {}){when}, and the node explains it: {}. The application did not crash; its node or container runtime went away under it.",
@@ -178,9 +175,8 @@ impl Rule for HostError {
                     mutates: false,
                 },
             ],
-            subject: SubjectRef::Container(index),
-            severity: None,
             supersedes: vec!["terminated-by-signal".into(), "app-error".into(), "unknown-crash".into()],
+            ..Diagnosis::of(&self.info, SubjectRef::Container(index))
         }]
     }
 }

@@ -1064,7 +1064,7 @@ impl crate::rules::Rule for IacStateLock {
     }
 
     fn diagnose_other(&self, ctx: &crate::rules::Ctx) -> Vec<crate::rules::Diagnosis> {
-        use crate::rules::{Diagnosis, Evidence, EvidenceKind, Strength, SubjectRef};
+        use crate::rules::{Diagnosis, Evidence, EvidenceKind, SubjectRef};
         let mut out = Vec::new();
         for (index, log) in ctx.model.pipeline_logs.iter().enumerate() {
             let Some(text) = pipeline_text(&log.location) else { continue };
@@ -1092,16 +1092,11 @@ impl crate::rules::Rule for IacStateLock {
                     })
                     .collect();
                 out.push(Diagnosis {
-                    rule: self.info.id.clone(),
-                    cause: self.info.cause.clone(),
-                    strength: Strength::Proven,
                     title: said.title,
                     explanation: said.explanation,
                     evidence,
                     remediation: said.remediation,
-                    subject: SubjectRef::Pipeline(index),
-                    severity: None,
-                    supersedes: Vec::new(),
+                    ..Diagnosis::of(&self.info, SubjectRef::Pipeline(index))
                 });
             }
         }

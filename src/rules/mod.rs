@@ -173,6 +173,26 @@ pub struct Diagnosis {
     pub supersedes: Vec<String>,
 }
 
+impl Diagnosis {
+    /// A diagnosis by the rule `info` about `subject`: proven, with no
+    /// title, evidence or remediation yet. Rules fill in the rest with
+    /// `Diagnosis { title, .., ..Diagnosis::of(info, subject) }`.
+    pub fn of(info: &RuleInfo, subject: SubjectRef) -> Diagnosis {
+        Diagnosis {
+            rule: info.id.clone(),
+            cause: info.cause.clone(),
+            strength: Strength::Proven,
+            title: String::new(),
+            explanation: String::new(),
+            evidence: Vec::new(),
+            remediation: Vec::new(),
+            subject,
+            severity: None,
+            supersedes: Vec::new(),
+        }
+    }
+}
+
 /// The rules of one run and the log patterns they share.
 pub struct Catalog {
     pub rules: Vec<Box<dyn Rule>>,

@@ -105,8 +105,6 @@ impl Rule for NoLogs {
         }
         let image = &s.container.image;
         vec![Diagnosis {
-            rule: self.info.id.clone(),
-            cause: self.info.cause.clone(),
             strength: Strength::Fallback,
             title: format!(
                 "{ns}/{}: container {c} {} and left no log to read",
@@ -138,9 +136,8 @@ impl Rule for NoLogs {
                     mutates: true,
                 },
             ],
-            subject: SubjectRef::Container(index),
-            severity: None,
             supersedes: vec!["unknown-crash".into()],
+            ..Diagnosis::of(&self.info, SubjectRef::Container(index))
         }]
     }
 }

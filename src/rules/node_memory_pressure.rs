@@ -33,7 +33,7 @@
 //! - https://github.com/kubernetes/kubernetes/issues/112927 (`The node was low on resource: memory.`)
 //! - https://github.com/kubernetes/kubernetes/issues/48632 (1.6 `[MemoryPressure]` wording)
 
-use super::{Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, Strength, SubjectKind, SubjectRef};
+use super::{Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, SubjectKind, SubjectRef};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -124,16 +124,12 @@ impl NodePressure {
         remediation: Vec<Remediation>,
     ) -> Diagnosis {
         Diagnosis {
-            rule: self.info.id.clone(),
-            cause: self.info.cause.clone(),
-            strength: Strength::Proven,
             title,
             explanation,
             evidence,
             remediation,
-            subject,
-            severity: None,
             supersedes: vec!["terminated-by-signal".into(), "unknown-crash".into(), "app-error".into()],
+            ..Diagnosis::of(&self.info, subject)
         }
     }
 

@@ -27,7 +27,7 @@
 //! - troubleshoot.sh bundle 2025-08-09, `test-oom/memory-hog` (50Mi limit, 100M stress)
 //! - https://github.com/kubernetes/kubernetes/issues/53669 (system OOM shows reason `Error`, not `OOMKilled`)
 
-use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, RuleOrigin, Strength, SubjectKind};
+use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, RuleOrigin, SubjectKind};
 use crate::model::quantity;
 
 pub struct OomKilled {
@@ -129,16 +129,11 @@ impl Rule for OomKilled {
             mutates: false,
         });
         vec![Diagnosis {
-            rule: self.info.id.clone(),
-            cause: self.info.cause.clone(),
-            strength: Strength::Proven,
             title,
             explanation,
             evidence,
             remediation,
-            subject: super::SubjectRef::Container(index),
-            severity: None,
-            supersedes: Vec::new(),
+            ..Diagnosis::of(&self.info, super::SubjectRef::Container(index))
         }]
     }
 }

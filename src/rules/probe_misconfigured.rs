@@ -38,8 +38,7 @@
 //! - https://github.com/apache/camel-k/issues/2173 (`initialDelaySeconds` 5s too short)
 
 use super::{
-    CrashLog, Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, Strength, Subject, SubjectKind,
-    SubjectRef,
+    CrashLog, Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, Subject, SubjectKind, SubjectRef,
 };
 use crate::model::{Container, IntOrString, Probe};
 use regex::Regex;
@@ -280,15 +279,10 @@ impl ProbeMisconfigured {
         remediation: Vec<Remediation>,
     ) -> Diagnosis {
         Diagnosis {
-            rule: self.info.id.clone(),
-            cause: self.info.cause.clone(),
-            strength: Strength::Proven,
             title,
             explanation,
             evidence,
             remediation,
-            subject: SubjectRef::Container(index),
-            severity: None,
             supersedes: vec![
                 "liveness-probe-failure".into(),
                 "startup-probe-failure".into(),
@@ -296,6 +290,7 @@ impl ProbeMisconfigured {
                 "exit-zero-restart".into(),
                 "unknown-crash".into(),
             ],
+            ..Diagnosis::of(&self.info, SubjectRef::Container(index))
         }
     }
 

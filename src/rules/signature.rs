@@ -592,8 +592,6 @@ impl Rule for SignatureRule {
             })
             .collect();
         vec![Diagnosis {
-            rule: self.spec.id.clone(),
-            cause: self.spec.cause.clone(),
             strength: self.spec.strength,
             title: self.render("title", &vars),
             explanation: if self.spec.explanation.is_empty() {
@@ -603,9 +601,9 @@ impl Rule for SignatureRule {
             },
             evidence,
             remediation,
-            subject: super::SubjectRef::Container(index),
             severity: self.spec.severity,
             supersedes: self.spec.supersedes.clone(),
+            ..Diagnosis::of(&self.info, super::SubjectRef::Container(index))
         }]
     }
 }

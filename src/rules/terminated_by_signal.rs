@@ -150,8 +150,6 @@ impl Rule for TerminatedBySignal {
             });
         }
         vec![Diagnosis {
-            rule: self.info.id.clone(),
-            cause: self.info.cause.clone(),
             strength: Strength::Generic,
             title: format!("{ns}/{}: container {c} ended by {name} (exit {})", s.workload.name, t.exit_code),
             explanation: format!(
@@ -162,9 +160,7 @@ impl Rule for TerminatedBySignal {
             ),
             evidence,
             remediation,
-            subject: SubjectRef::Container(index),
-            severity: None,
-            supersedes: Vec::new(),
+            ..Diagnosis::of(&self.info, SubjectRef::Container(index))
         }]
     }
 }

@@ -123,16 +123,12 @@ impl Rule for UnknownCrash {
             },
         ];
         vec![Diagnosis {
-            rule: self.info.id.clone(),
-            cause: self.info.cause.clone(),
             strength: Strength::Fallback,
             title,
             explanation,
             evidence,
             remediation,
-            subject: super::SubjectRef::Container(index),
-            severity: None,
-            supersedes: Vec::new(),
+            ..Diagnosis::of(&self.info, super::SubjectRef::Container(index))
         }]
     }
 }
