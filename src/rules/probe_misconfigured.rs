@@ -173,19 +173,20 @@ impl Rule for ProbeMisconfigured {
         };
         for which in [Which::Startup, Which::Liveness] {
             let Some(probe) = probe_of(s.container, which) else { continue };
+            let case = ProbeCase { index, ctx, s, log, which, probe };
             let kill = killed_by == Some(which);
             if let Some(refused) = unhealthy(&REFUSED, which) {
-                if let Some(d) = self.wrong_port(index, ctx, s, log, which, probe, refused) {
+                if let Some(d) = self.wrong_port(&case, refused) {
                     return vec![d];
                 }
             }
             if let Some(not_found) = unhealthy(&NOT_FOUND, which) {
-                if let Some(d) = self.wrong_path(index, ctx, s, log, which, probe, not_found) {
+                if let Some(d) = self.wrong_path(&case, not_found) {
                     return vec![d];
                 }
             }
             if kill {
-                if let Some(d) = self.short_budget(index, ctx, s, log, which, probe, &events) {
+                if let Some(d) = self.short_budget(&case, &events) {
                     return vec![d];
                 }
             }
@@ -217,6 +218,17 @@ fn handler_json(probe: &Probe) -> serde_json::Value {
     } else {
         serde_json::json!({})
     }
+}
+
+/// One probe of one crash-looping container, and what the checks read.
+#[derive(Clone, Copy)]
+struct ProbeCase<'c, 'm> {
+    index: usize,
+    ctx: &'c Ctx<'m>,
+    s: &'c Subject<'m>,
+    log: &'c CrashLog,
+    which: Which,
+    probe: &'c Probe,
 }
 
 fn probe_of(c: &Container, which: Which) -> Option<&Probe> {
@@ -336,17 +348,8 @@ impl ProbeMisconfigured {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn wrong_port(
-        &self,
-        index: usize,
-        ctx: &Ctx,
-        s: &Subject,
-        log: &CrashLog,
-        which: Which,
-        probe: &Probe,
-        refused: &crate::model::Event,
-    ) -> Option<Diagnosis> {
+    fn wrong_port(&self, case: &ProbeCase, refused: &crate::model::Event) -> Option<Diagnosis> {
+        let ProbeCase { index, ctx, s, log, which, probe } = *case;
         let refused_port: i64 = REFUSED.captures(&refused.message)?.name("port")?.as_str().parse().ok()?;
         let (spec_port, named, action) = probe_port(s.container, probe).unwrap_or((refused_port, None, "httpGet"));
         let (line, listens) = self.hits(log, 0..LISTEN_PATTERNS.len()).find_map(|(i, line)| {
@@ -433,17 +436,8 @@ impl ProbeMisconfigured {
         ))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn wrong_path(
-        &self,
-        index: usize,
-        ctx: &Ctx,
-        s: &Subject,
-        log: &CrashLog,
-        which: Which,
-        probe: &Probe,
-        not_found: &crate::model::Event,
-    ) -> Option<Diagnosis> {
+    fn wrong_path(&self, case: &ProbeCase, not_found: &crate::model::Event) -> Option<Diagnosis> {
+        let ProbeCase { index, ctx, s, log, which, probe } = *case;
         let path = probe.http_get.as_ref()?.path.clone().unwrap_or_else(|| "/".into());
         let port = probe_port(s.container, probe).map(|(p, _, _)| p.to_string()).unwrap_or_else(|| "<port>".into());
         let probe_404 = LISTEN_PATTERNS.len() + STARTED_PATTERNS.len();
@@ -482,17 +476,8 @@ impl ProbeMisconfigured {
         ))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn short_budget(
-        &self,
-        index: usize,
-        ctx: &Ctx,
-        s: &Subject,
-        log: &CrashLog,
-        which: Which,
-        probe: &Probe,
-        events: &[&crate::model::Event],
-    ) -> Option<Diagnosis> {
+    fn short_budget(&self, case: &ProbeCase, events: &[&crate::model::Event]) -> Option<Diagnosis> {
+        let ProbeCase { index, ctx, s, log, which, probe } = *case;
         let offset = LISTEN_PATTERNS.len();
         // The crashed run rarely lives to log its start-up time; the run
         // after it, when it was luckier, does.
