@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod incidents;
 pub mod ingest;
 pub mod logscan;
 pub mod model;

@@ -13,6 +13,10 @@ use crate::rules::{Ctx, Diagnosis, Evidence, FindingState, Remediation, Strength
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+pub mod redact;
+
+pub use crate::incidents::Incident;
+
 pub const SCHEMA: &str = "podmortem/report/v1";
 
 #[derive(Debug, Serialize)]
@@ -25,6 +29,8 @@ pub struct Report {
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub incidents: Vec<Incident>,
+    /// Everything the findings are about, oldest first.
+    pub timeline: Vec<crate::incidents::timeline::TimelineEntry>,
     pub warnings: Vec<Warning>,
 }
 
@@ -121,24 +127,21 @@ pub struct Finding {
     pub log_note: Option<String>,
     pub evidence: Vec<Evidence>,
     pub remediation: Vec<Remediation>,
+    /// The crash loop reconstructed (restarts, back-off, next restart, impact window).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crash_loop: Option<crate::incidents::backoff::CrashLoop>,
+    /// What changed in the workload before it broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<crate::incidents::trigger::Trigger>,
+    /// Indices into `Ctx::subjects` of every replica in this finding (not serialised).
+    #[serde(skip)]
+    pub subjects: Vec<usize>,
 }
 
 #[derive(Debug, Serialize, Clone)]
 pub struct LogSpan {
     pub first: Option<Time>,
     pub last: Option<Time>,
-}
-
-#[derive(Debug, Serialize, Clone)]
-pub struct Incident {
-    pub id: String,
-    pub root: String,
-    pub findings: Vec<String>,
-    pub title: String,
-    pub reason: String,
-    pub state: FindingState,
-    pub severity: Severity,
-    pub start: Option<Time>,
 }
 
 pub fn build(
@@ -162,20 +165,18 @@ pub fn build(
     for (i, f) in findings.iter_mut().enumerate() {
         f.id = format!("f-{:04}", i + 1);
     }
-    let incidents: Vec<Incident> = findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| Incident {
-            id: format!("i-{:02}", i + 1),
-            root: f.id.clone(),
-            findings: vec![f.id.clone()],
-            title: f.title.clone(),
-            reason: "A single finding; no other finding was linked to it.".into(),
-            state: f.state,
-            severity: f.severity,
-            start: f.first_seen,
-        })
-        .collect();
+    for f in findings.iter_mut() {
+        if let Some(&lead) = f.subjects.first() {
+            let s = &ctx.subjects[lead];
+            if s.kind == SubjectKind::CrashLoop {
+                f.crash_loop = crate::incidents::backoff::crash_loop(ctx, lead);
+            }
+            f.trigger = crate::incidents::trigger::trigger_for(ctx.model, s.pod, &s.container.name);
+        }
+    }
+    let incidents = crate::incidents::group(ctx, &findings);
+    let mut timeline = crate::incidents::timeline::build(ctx, &findings);
+    crate::incidents::assign_timeline(&incidents, &mut timeline);
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let active: Vec<&Finding> = findings.iter().filter(|f| f.state == FindingState::Active).collect();
     let mut workloads: Vec<(&str, &str, &str)> = active
@@ -204,6 +205,7 @@ pub fn build(
         summary,
         findings,
         incidents,
+        timeline,
         warnings,
     }
 }
@@ -295,6 +297,9 @@ fn finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
         }),
         evidence: d.evidence,
         remediation: d.remediation,
+        crash_loop: None,
+        trigger: None,
+        subjects: vec![index],
     }
 }
 
@@ -356,6 +361,9 @@ fn whole_object_finding(d: Diagnosis, kind: &str, name: &str, node: Option<Strin
         log_note: None,
         evidence: d.evidence,
         remediation: d.remediation,
+        crash_loop: None,
+        trigger: None,
+        subjects: Vec::new(),
     }
 }
 
@@ -397,7 +405,10 @@ fn merge_replicas(mut group: Vec<Finding>) -> Option<Finding> {
     pods.dedup();
     let first_seen = group.iter().filter_map(|f| f.first_seen).min();
     let last_seen = group.iter().filter_map(|f| f.last_seen).max();
+    let mut subjects: Vec<usize> = group.iter().flat_map(|f| f.subjects.iter().copied()).collect();
+    subjects.dedup();
     let mut lead = group.into_iter().next()?;
+    lead.subjects = subjects;
     lead.pods = pods;
     lead.first_seen = first_seen;
     lead.last_seen = last_seen;
