@@ -31,6 +31,8 @@ pub struct Report {
     pub incidents: Vec<Incident>,
     /// Everything the findings are about, oldest first.
     pub timeline: Vec<crate::incidents::timeline::TimelineEntry>,
+    /// A draft for the team's postmortem document.
+    pub postmortem: crate::incidents::postmortem::Postmortem,
     pub warnings: Vec<Warning>,
 }
 
@@ -177,6 +179,7 @@ pub fn build(
     let incidents = crate::incidents::group(ctx, &findings);
     let mut timeline = crate::incidents::timeline::build(ctx, &findings);
     crate::incidents::assign_timeline(&incidents, &mut timeline);
+    let postmortem = crate::incidents::postmortem::draft(&findings, &incidents);
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let active: Vec<&Finding> = findings.iter().filter(|f| f.state == FindingState::Active).collect();
     let mut workloads: Vec<(&str, &str, &str)> = active
@@ -206,6 +209,7 @@ pub fn build(
         findings,
         incidents,
         timeline,
+        postmortem,
         warnings,
     }
 }

@@ -174,6 +174,7 @@ impl<'m> Ctx<'m> {
             path: Some(path),
             text,
             time,
+            highlight: None,
         }
     }
 
@@ -212,6 +213,7 @@ impl<'m> Ctx<'m> {
             path: Some(path),
             text,
             time,
+            highlight: None,
         }
     }
 
@@ -226,6 +228,7 @@ impl<'m> Ctx<'m> {
             path: None,
             text: format!("{} {}{}: {}", event.type_, event.reason, count, event.message),
             time: event.last_seen,
+            highlight: None,
         }
     }
 
@@ -240,6 +243,7 @@ impl<'m> Ctx<'m> {
             path: None,
             text: line.text.clone(),
             time: logscan::line_time(&line.text, year),
+            highlight: None,
         }
     }
 }

@@ -1089,6 +1089,7 @@ impl crate::rules::Rule for IacStateLock {
                         } else {
                             None
                         },
+                        highlight: None,
                     })
                     .collect();
                 out.push(Diagnosis {

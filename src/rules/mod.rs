@@ -131,6 +131,9 @@ pub struct Evidence {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Time>,
+    /// The part of `text` that the rule matched, for the report to highlight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
