@@ -14,7 +14,7 @@ pub mod timeline;
 pub mod trigger;
 
 use crate::model::time::Time;
-use crate::report::{Severity, WorkloadRef};
+use crate::report::{Finding, Severity, WorkloadRef};
 use crate::rules::FindingState;
 use serde::Serialize;
 
@@ -66,30 +66,98 @@ pub struct Impact {
 }
 
 /// Groups findings into incidents: linked findings under their root, every
-/// other finding its own incident. Ordered as the findings are (most
-/// important first, by each incident's root).
-pub fn group(ctx: &crate::rules::Ctx, findings: &[crate::report::Finding]) -> Vec<Incident> {
-    let _ = ctx;
-    findings
-        .iter()
+/// other finding its own incident. Ordered most important first: by
+/// severity, then state, then the root's place in the findings.
+pub fn group(ctx: &crate::rules::Ctx, findings: &[Finding]) -> Vec<Incident> {
+    let mut groups = links::find(ctx, findings);
+    let mut grouped = vec![false; findings.len()];
+    for g in &groups {
+        grouped[g.root] = true;
+        for m in &g.members {
+            grouped[m.finding] = true;
+        }
+    }
+    for (i, f) in findings.iter().enumerate() {
+        if !grouped[i] {
+            let reason = if f.pods.len() > 1 {
+                format!("One cause in {} pods of one workload; no other finding was linked to it.", f.pods.len())
+            } else {
+                "A single finding; no other finding was linked to it.".to_string()
+            };
+            groups.push(links::Group { link: "single", root: i, members: Vec::new(), title: f.title.clone(), reason });
+        }
+    }
+    let mut incidents: Vec<(usize, Incident)> = groups
+        .into_iter()
+        .map(|g| {
+            let root = g.root;
+            let mut members = g.members;
+            // Root first, then consequences in report order.
+            members.sort_by_key(|m| m.finding);
+            let all: Vec<&Finding> =
+                std::iter::once(&findings[root]).chain(members.iter().map(|m| &findings[m.finding])).collect();
+            let severity = all.iter().map(|f| f.severity).min().unwrap_or(Severity::Info);
+            let state = all.iter().map(|f| f.state).min().unwrap_or(FindingState::NotCrashLoop);
+            let start = all.iter().filter_map(|f| f.first_seen).min();
+            let mut workloads: Vec<WorkloadRef> = Vec::new();
+            for f in &all {
+                if !workloads.iter().any(|w| w == &f.workload) {
+                    workloads.push(f.workload.clone());
+                }
+            }
+            let pods = all.iter().map(|f| f.pods.len()).sum();
+            let incident = Incident {
+                id: String::new(),
+                root: findings[root].id.clone(),
+                findings: all.iter().map(|f| f.id.clone()).collect(),
+                title: g.title,
+                reason: g.reason,
+                state,
+                severity,
+                start,
+                link: g.link.to_string(),
+                consequences: members
+                    .into_iter()
+                    .map(|m| Consequence { finding: findings[m.finding].id.clone(), reason: m.reason })
+                    .collect(),
+                workloads,
+                pods,
+                impact: impact(&all, state, start, ctx.snapshot),
+                trigger: findings[root].trigger.clone(),
+            };
+            (root, incident)
+        })
+        .collect();
+    incidents.sort_by(|(ra, a), (rb, b)| (a.severity, a.state, ra).cmp(&(b.severity, b.state, rb)));
+    incidents
+        .into_iter()
         .enumerate()
-        .map(|(i, f)| Incident {
-            id: format!("i-{:02}", i + 1),
-            root: f.id.clone(),
-            findings: vec![f.id.clone()],
-            title: f.title.clone(),
-            reason: "A single finding; no other finding was linked to it.".into(),
-            state: f.state,
-            severity: f.severity,
-            start: f.first_seen,
-            link: "single".into(),
-            consequences: Vec::new(),
-            workloads: vec![f.workload.clone()],
-            pods: f.pods.len(),
-            impact: Impact::default(),
-            trigger: f.trigger.clone(),
+        .map(|(n, (_, mut incident))| {
+            incident.id = format!("i-{:02}", n + 1);
+            incident
         })
         .collect()
+}
+
+/// How long the incident hurt: from its start to the snapshot while any
+/// member is active, else to the latest recovery the crash loops show.
+fn impact(members: &[&Finding], state: FindingState, start: Option<Time>, snapshot: Option<Time>) -> Impact {
+    let active = state == FindingState::Active;
+    let until = if active {
+        None
+    } else {
+        members.iter().filter_map(|f| f.crash_loop.as_ref().and_then(|c| c.recovered_at)).max()
+    };
+    let end = if active { snapshot } else { until };
+    Impact {
+        since: start,
+        until,
+        seconds: match (start, end) {
+            (Some(a), Some(b)) if a <= b => Some(a.seconds_until(b)),
+            _ => None,
+        },
+        active,
+    }
 }
 
 /// Marks each timeline entry with the incident its findings belong to.

@@ -85,7 +85,7 @@ pub struct Subject {
     pub node: Option<String>,
 }
 
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct WorkloadRef {
     pub kind: String,
     pub namespace: String,
@@ -179,7 +179,7 @@ pub fn build(
     let incidents = crate::incidents::group(ctx, &findings);
     let mut timeline = crate::incidents::timeline::build(ctx, &findings);
     crate::incidents::assign_timeline(&incidents, &mut timeline);
-    let postmortem = crate::incidents::postmortem::draft(&findings, &incidents);
+    let postmortem = crate::incidents::postmortem::draft(&findings, &incidents, &timeline, ctx.snapshot);
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let active: Vec<&Finding> = findings.iter().filter(|f| f.state == FindingState::Active).collect();
     let mut workloads: Vec<(&str, &str, &str)> = active

@@ -1047,7 +1047,7 @@ impl Default for IacStateLock {
 }
 
 /// The text of a pipeline log, wherever ingest left it.
-fn pipeline_text(location: &crate::model::LogLocation) -> Option<String> {
+pub(crate) fn pipeline_text(location: &crate::model::LogLocation) -> Option<String> {
     use std::io::Read;
     let mut bytes = Vec::new();
     location.open()?.ok()?.take(MAX_PIPELINE_LOG_BYTES).read_to_end(&mut bytes).ok()?;
