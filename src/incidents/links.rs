@@ -134,6 +134,12 @@ impl Facts {
     fn first_line(&self, re: &Regex) -> Option<&str> {
         self.lines.iter().find(|l| re.is_match(l)).map(String::as_str)
     }
+
+    /// The first line matching `re`, cut to the match and a little context:
+    /// a JSON log line is long, the reason sentence quotes what proves it.
+    fn excerpt(&self, re: &Regex) -> Option<String> {
+        self.lines.iter().find_map(|l| re.find(l).map(|m| excerpt(l, m.start(), m.end())))
+    }
 }
 
 fn workload_name(f: &Finding) -> String {
@@ -152,10 +158,29 @@ fn ended_before(consequence: &Finding, root: &Finding) -> bool {
     }
 }
 
+/// `line[start..end]` with up to 60 bytes before and 40 after, on char boundaries.
+fn excerpt(line: &str, start: usize, end: usize) -> String {
+    let mut from = start.saturating_sub(60);
+    while !line.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (end + 40).min(line.len());
+    while !line.is_char_boundary(to) {
+        to += 1;
+    }
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(line[from..to].trim());
+    if to < line.len() {
+        out.push('…');
+    }
+    out
+}
+
 fn quote(line: &str) -> String {
-    let line = line.trim();
-    let short: String = line.chars().take(160).collect();
-    if short.len() < line.len() { format!("`{short}…`") } else { format!("`{short}`") }
+    format!("`{}`", line.trim().replace('`', "'"))
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -298,13 +323,13 @@ fn dns(findings: &[Finding], facts: &[Facts], taken: &mut [bool], groups: &mut V
         if f.workload == r.workload || ended_before(f, r) {
             continue;
         }
-        if let Some(line) = facts[i].first_line(&NAME_RESOLUTION) {
+        if let Some(line) = facts[i].excerpt(&NAME_RESOLUTION) {
             members.push(Member {
                 finding: i,
                 reason: format!(
                     "{} failed a name lookup ({}) while {} {broken}.",
                     workload_name(f),
-                    quote(line),
+                    quote(&line),
                     workload_name(r)
                 ),
             });
@@ -348,7 +373,7 @@ fn cni(findings: &[Finding], facts: &[Facts], taken: &mut [bool], groups: &mut V
             .filter(|&i| i != root && !taken[i] && findings[i].subject.kind == "Pod" && facts[i].blocked)
             .filter(|&i| !facts[i].nodes.is_disjoint(nodes) || (nodes.is_empty() && is_cni(i)))
             .filter_map(|i| {
-                let line = facts[i].first_line(&SANDBOX_NETWORK)?;
+                let line = facts[i].excerpt(&SANDBOX_NETWORK)?;
                 let on: Vec<&String> = facts[i].nodes.intersection(nodes).collect();
                 let on = on.first().map(|n| format!(" on node {n}")).unwrap_or_default();
                 Some(Member {
@@ -356,7 +381,7 @@ fn cni(findings: &[Finding], facts: &[Facts], taken: &mut [bool], groups: &mut V
                     reason: format!(
                         "{} cannot get its pod network{on} ({}).",
                         workload_name(&findings[i]),
-                        quote(line)
+                        quote(&line)
                     ),
                 })
             })
@@ -585,6 +610,18 @@ mod tests {
             assert!(NAME_RESOLUTION.is_match(line), "{line}");
         }
         assert!(!NAME_RESOLUTION.is_match("dial tcp 10.0.0.5:5432: connect: connection refused"));
+    }
+
+    #[test]
+    fn excerpts_keep_the_match_and_some_context() {
+        let line =
+            format!("{}dial tcp: lookup redis on 10.96.0.10:53: no such host{}", "x".repeat(100), "y".repeat(100));
+        let m = NAME_RESOLUTION.find(&line).unwrap();
+        let cut = excerpt(&line, m.start(), m.end());
+        assert!(cut.starts_with('…') && cut.ends_with('…') && cut.contains("no such host"), "{cut}");
+        assert!(cut.chars().count() < 150);
+        assert_eq!(excerpt("no such host", 0, 12), "no such host");
+        assert_eq!(excerpt("é no such host é", 3, 15), "é no such host é");
     }
 
     #[test]

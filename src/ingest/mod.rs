@@ -239,10 +239,23 @@ fn directory(
         })
         .collect();
     let bundle = is_bundle(&votes, options.layout);
+    // A case folder often holds the bundle in a subfolder and the CI log of
+    // the failed deploy beside it: a log outside every folder the bundle's
+    // files sit in is the user's, not collector output, and is kept.
+    let bundle_tops: std::collections::BTreeSet<&str> = classified
+        .iter()
+        .filter(|(_, _, detected, _)| detected.is_some())
+        .filter_map(|(_, rel, _, _)| rel.split('/').next())
+        .collect();
+    let beside_bundle = |rel: &str, role: &FileRole| {
+        *role == FileRole::PipelineLog && rel.split('/').next().is_some_and(|top| !bundle_tops.contains(top))
+    };
+    let kept: Vec<bool> = classified.iter().map(|(_, rel, _, role)| beside_bundle(rel, role)).collect();
     let mut jobs: Vec<Job> = classified
         .into_iter()
-        .map(|(full, rel, detected, role)| {
-            let role = if detected.is_none() && bundle { FileRole::Ignored } else { role };
+        .zip(kept)
+        .map(|((full, rel, detected, role), kept)| {
+            let role = if detected.is_none() && bundle && !kept { FileRole::Ignored } else { role };
             let role = attributed(&full, role, options);
             Job { input: display.to_string(), rel, role, full }
         })
