@@ -197,10 +197,12 @@ fn pod_finding(ctx: &Ctx, f: &Finding) -> Vec<TimelineEntry> {
 
     // Events of every shown pod (its own and its failing container's).
     let mut events: Vec<(&Event, String)> = Vec::new();
+    // Two replicas never share an event, but two subjects of one pod share its pod-level events.
+    let mut seen: std::collections::HashSet<*const Event> = std::collections::HashSet::new();
     for &i in shown {
         let s = &ctx.subjects[i];
         for e in ctx.events_for(s) {
-            if !events.iter().any(|(x, _)| std::ptr::eq(*x, e)) {
+            if seen.insert(std::ptr::from_ref(e)) {
                 events.push((e, event_subject(s.pod, e)));
             }
         }
