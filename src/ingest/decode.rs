@@ -9,6 +9,7 @@ use super::jsonstream::{ItemSplitter, Piece, RawItem};
 use super::wire;
 use super::yaml;
 use super::{describe, dump};
+use crate::model::revision::Revision;
 use crate::model::source::{Origin, SourceId, Warning, WarningCode};
 use crate::model::time::Time;
 use crate::model::{
@@ -29,6 +30,7 @@ pub struct Partial {
     pub events: Vec<Event>,
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
+    pub revisions: Vec<Revision>,
     pub logs: Vec<(ContainerKey, super::layout::LogSlot, LogFile)>,
     pub pipeline_logs: Vec<crate::model::PipelineLog>,
     pub warnings: Vec<Warning>,
@@ -56,7 +58,8 @@ impl Partial {
             .map(|p| &mut p.origin)
             .chain(self.events.iter_mut().map(|e| &mut e.origin))
             .chain(self.nodes.iter_mut().map(|n| &mut n.origin))
-            .chain(self.workloads.iter_mut().map(|w| &mut w.origin));
+            .chain(self.workloads.iter_mut().map(|w| &mut w.origin))
+            .chain(self.revisions.iter_mut().map(|r| &mut r.origin));
         for origin in origins {
             origin.line = origin.line.map(|l| l + by);
             for (_, line) in &mut origin.field_lines {
@@ -70,6 +73,7 @@ impl Partial {
         self.events.extend(other.events);
         self.nodes.extend(other.nodes);
         self.workloads.extend(other.workloads);
+        self.revisions.extend(other.revisions);
         self.warnings.extend(other.warnings);
         self.logs.extend(other.logs);
         self.pipeline_logs.extend(other.pipeline_logs);
@@ -80,6 +84,7 @@ impl Partial {
         model.pods.extend(self.pods);
         model.events.extend(self.events);
         model.nodes.extend(self.nodes);
+        model.revisions.extend(self.revisions);
         model.workloads.extend(self.workloads);
         model.warnings.extend(self.warnings);
         model.note_time(self.latest);
@@ -378,6 +383,24 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
             }
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("Node", e, &item)),
         },
+        "ReplicaSet" => match serde_json::from_slice::<wire::ReplicaSet>(&item.bytes) {
+            Ok(rs) => {
+                let mut origin = origin(&item);
+                origin.field_lines = template_lines(&item.bytes, item.line, "spec.template.", 7);
+                add_replica_set(rs, origin, &mut out)
+            }
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("ReplicaSet", e, &item)),
+        },
+        "ControllerRevision" => match serde_json::from_slice::<wire::ControllerRevision>(&item.bytes) {
+            Ok(cr) => {
+                let mut origin = origin(&item);
+                origin.field_lines = template_lines(&item.bytes, item.line, "data.spec.template.", 8);
+                add_controller_revision(cr, origin, &mut out)
+            }
+            Err(e) => {
+                out.warn(WarningCode::InvalidItem, place.input, place.file, decode("ControllerRevision", e, &item))
+            }
+        },
         k if WORKLOAD_KINDS.contains(&k) => match serde_json::from_slice::<wire::Workload>(&item.bytes) {
             Ok(w) => add_workload(k, w, origin(&item), &mut out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode(k, e, &item)),
@@ -406,6 +429,7 @@ fn is_read_kind(kind: &str, api_version: Option<&str>) -> bool {
             matches!(group, "" | "apps" | "extensions") && api_version.is_none_or(|v| v != "v1")
         }
         "Job" | "CronJob" => matches!(group, "" | "batch") && api_version.is_none_or(|v| v != "v1"),
+        "ControllerRevision" => group == "apps",
         _ => false,
     }
 }
@@ -589,6 +613,14 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
         "Node" => match serde_yaml::from_value::<wire::Node>(value.clone()) {
             Ok(n) => add_node(n, origin, out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("Node", e)),
+        },
+        "ReplicaSet" => match serde_yaml::from_value::<wire::ReplicaSet>(value.clone()) {
+            Ok(rs) => add_replica_set(rs, origin, out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("ReplicaSet", e)),
+        },
+        "ControllerRevision" => match serde_yaml::from_value::<wire::ControllerRevision>(value.clone()) {
+            Ok(cr) => add_controller_revision(cr, origin, out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("ControllerRevision", e)),
         },
         k if WORKLOAD_KINDS.contains(&k) => match serde_yaml::from_value::<wire::Workload>(value.clone()) {
             Ok(w) => add_workload(k, w, origin, out),
@@ -781,6 +813,34 @@ fn add_workload(kind: &str, w: wire::Workload, origin: Origin, out: &mut Partial
         ready_replicas: ready,
         origin,
     });
+}
+
+/// A ReplicaSet is a workload (the owner chain) and a revision of its Deployment.
+fn add_replica_set(mut rs: wire::ReplicaSet, origin: Origin, out: &mut Partial) {
+    out.note_time(rs.metadata.creation_timestamp);
+    let revision = Revision::from_replica_set(&mut rs, origin.clone());
+    out.revisions.push(revision);
+    let workload = wire::Workload {
+        metadata: rs.metadata,
+        spec: wire::WorkloadSpec { replicas: rs.spec.replicas },
+        status: rs.status,
+    };
+    add_workload("ReplicaSet", workload, origin, out);
+}
+
+fn add_controller_revision(cr: wire::ControllerRevision, origin: Origin, out: &mut Partial) {
+    out.note_time(cr.metadata.creation_timestamp);
+    if let Some(revision) = Revision::from_controller_revision(cr, origin) {
+        out.revisions.push(revision);
+    }
+}
+
+/// Lines of the pod template's fields, so a change can be quoted at its line.
+fn template_lines(bytes: &[u8], line: u64, prefix: &str, depth: usize) -> Vec<(String, u64)> {
+    super::jsonstream::locate_fields(bytes, line, depth)
+        .into_iter()
+        .filter(|(path, _)| path.starts_with(prefix))
+        .collect()
 }
 
 /// troubleshoot.sh writes `<resource>-errors.json` when a collector failed:
