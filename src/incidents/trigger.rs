@@ -80,7 +80,9 @@ pub fn trigger_for(model: &Model, pod: &Pod, container: &str) -> Option<Trigger>
     let history: Vec<&Revision> = model
         .revisions
         .iter()
-        .filter(|r| r.kind == revision_kind && r.namespace == pod.namespace && belongs(r, &top))
+        // A revision read without its template (a list that dropped `spec`) cannot be compared.
+        .filter(|r| r.kind == revision_kind && r.namespace == pod.namespace && !r.template.containers.is_empty())
+        .filter(|r| belongs(r, &top))
         .collect();
     let Some(current) = history.iter().copied().find(|r| runs(r, pod)) else {
         return Some(no_history(&workload, revision_kind, pod, history.len()));
@@ -89,7 +91,7 @@ pub fn trigger_for(model: &Model, pod: &Pod, container: &str) -> Option<Trigger>
     older.sort_by(|a, b| (b.number, b.created, &b.name).cmp(&(a.number, a.created, &a.name)));
     let proven = older.iter().copied().find(|r| ran_healthy(model, r));
     let Some(baseline) = proven.or_else(|| older.first().copied()) else {
-        return Some(only_revision(model, &workload, current));
+        return Some(only_revision(model, &workload, current, pod, history.len()));
     };
     Some(compare(model, &workload, current, baseline, proven.is_some(), container))
 }
@@ -225,19 +227,26 @@ fn headline(workload: &WorkloadRef, r: &Revision) -> String {
     }
 }
 
-fn only_revision(model: &Model, workload: &WorkloadRef, current: &Revision) -> Trigger {
+fn only_revision(model: &Model, workload: &WorkloadRef, current: &Revision, pod: &Pod, held: usize) -> Trigger {
+    let which = if held == 1 { "only" } else { "oldest" };
     let mut summary = format!(
-        "{} is the only revision of {} {}/{} in the bundle up to the crashing one, so there is no earlier pod template to compare with.",
+        "{} is the {which} revision of {} {}/{} in the bundle, so there is no earlier pod template to compare with.",
         capitalise(&label(current)),
         workload.kind,
         workload.namespace,
         workload.name
     );
-    if let Some(ready) = current.ready.filter(|n| *n > 0) {
-        let pods = if ready == 1 { "pod" } else { "pods" };
-        summary.push_str(&format!(
-            " {ready} {pods} of it are Ready, so the same template runs elsewhere without crashing."
-        ));
+    // Other pods of the same revision running Ready: the template itself works.
+    let ready = model
+        .pods
+        .iter()
+        .filter(|p| p.namespace == pod.namespace && p.name != pod.name && p.ready == Some(true) && runs(current, p))
+        .count();
+    match ready {
+        0 => {}
+        1 => summary.push_str(" Another pod of it is Ready, so the same template runs without crashing there."),
+        n => summary
+            .push_str(&format!(" {n} other pods of it are Ready, so the same template runs without crashing there.")),
     }
     Trigger {
         status: TriggerStatus::NoHealthyRevision,
@@ -279,7 +288,8 @@ fn compare(
     };
     let (status, summary) = if let Some(first) = found.first() {
         let mut text = format!("{} {}", headline(workload, current), change_phrase(&first.change));
-        let rest: Vec<String> = found[1..].iter().map(|c| short_name(&c.change)).collect();
+        let lead = first.change.container.as_deref();
+        let rest: Vec<String> = found[1..].iter().map(|c| short_name(&c.change, lead)).collect();
         match rest.len() {
             0 => {}
             n if n <= 4 => text.push_str(&format!(", and {n} more ({})", rest.join(", "))),
@@ -416,9 +426,11 @@ fn field_words(field: &str) -> String {
     }
 }
 
-fn short_name(c: &TemplateChange) -> String {
+/// A change named briefly; the container is left out when it is the lead change's.
+fn short_name(c: &TemplateChange, lead: Option<&str>) -> String {
     let words = field_words(&c.field);
     match (&c.container, c.field.as_str()) {
+        (Some(name), f) if f != "container" && f != "initContainer" && Some(name.as_str()) == lead => words,
         (Some(name), "container" | "initContainer") => {
             let verb = if c.before.is_none() { "added" } else { "removed" };
             format!("{verb} {} {name}", if c.field == "container" { "container" } else { "init container" })
@@ -734,4 +746,229 @@ pub fn probe_text(p: &Probe) -> String {
     }
     text.push_str(&format!(" failure={}", p.failure_threshold.unwrap_or(3)));
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::wire;
+    use crate::model::source::Origin;
+    use std::collections::BTreeMap;
+
+    fn template(json: &str) -> PodTemplate {
+        let spec: wire::PodTemplateSpec = serde_json::from_str(json).expect("template json");
+        PodTemplate::from_wire(spec)
+    }
+
+    fn probe(json: &str) -> Probe {
+        serde_json::from_str(json).expect("probe json")
+    }
+
+    #[test]
+    fn probes_read_as_one_canonical_line() {
+        let http = probe(
+            r#"{"httpGet":{"path":"/healthz","port":8080,"scheme":"HTTP"},"initialDelaySeconds":5,"timeoutSeconds":1,"periodSeconds":10,"successThreshold":1,"failureThreshold":3}"#,
+        );
+        assert_eq!(probe_text(&http), "httpGet :8080/healthz delay=5s period=10s failure=3");
+        // Defaults left out read the same as defaults written out.
+        let sparse = probe(r#"{"httpGet":{"path":"/healthz","port":8080},"initialDelaySeconds":5}"#);
+        assert_eq!(probe_text(&sparse), probe_text(&http));
+        let tcp = probe(r#"{"tcpSocket":{"port":"grpc"},"timeoutSeconds":3,"periodSeconds":20,"failureThreshold":6}"#);
+        assert_eq!(probe_text(&tcp), "tcpSocket :grpc timeout=3s period=20s failure=6");
+        let exec = probe(r#"{"exec":{"command":["pg_isready","-U","app"]},"successThreshold":2}"#);
+        assert_eq!(probe_text(&exec), "exec pg_isready -U app period=10s success=2 failure=3");
+        let https = probe(r#"{"httpGet":{"path":"/ready","port":8443,"scheme":"HTTPS"}}"#);
+        assert_eq!(probe_text(&https), "httpGet https :8443/ready period=10s failure=3");
+    }
+
+    #[test]
+    fn secret_looking_env_values_are_hidden() {
+        for name in ["DB_PASSWORD", "API_KEY", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "basic_auth", "TLS_CERT", "KEY"]
+        {
+            assert!(looks_secret(name), "{name}");
+        }
+        for name in ["LOG_LEVEL", "MONKEY_MODE", "LEDGER_CONFIG", "KEYCLOAK_URL"] {
+            assert!(!looks_secret(name), "{name}");
+        }
+        assert_eq!(env_text("DB_PASSWORD", &EnvValue::Literal("hunter2".into())), "(value hidden)");
+        assert_eq!(
+            env_text("DB_PASSWORD", &EnvValue::Reference("secretKeyRef db/password".into())),
+            "secretKeyRef db/password"
+        );
+        assert_eq!(
+            env_text("DATABASE_URL", &EnvValue::Literal("postgres://app:s3cret@db:5432/ledger".into())),
+            "postgres://app:***@db:5432/ledger"
+        );
+        assert_eq!(env_text("UPSTREAM", &EnvValue::Literal("http://user@host/x".into())), "http://user@host/x");
+    }
+
+    #[test]
+    fn env_changes_show_values_but_not_secrets() {
+        let before = template(
+            r#"{"spec":{"containers":[{"name":"app","image":"a:1","env":[
+                {"name":"LOG_LEVEL","value":"info"},{"name":"API_TOKEN","value":"t-1"},
+                {"name":"DB_PASSWORD","valueFrom":{"secretKeyRef":{"name":"db","key":"password"}}}]}]}}"#,
+        );
+        let after = template(
+            r#"{"spec":{"containers":[{"name":"app","image":"a:1","env":[
+                {"name":"LOG_LEVEL","value":"debug"},{"name":"API_TOKEN","value":"t-2"},
+                {"name":"DB_PASSWORD","valueFrom":{"secretKeyRef":{"name":"db-v2","key":"password"}}},
+                {"name":"NEW_FLAG","value":"on"}]}]}}"#,
+        );
+        let changes: Vec<TemplateChange> = diff(&before, &after, "app").into_iter().map(|f| f.change).collect();
+        let by_field: BTreeMap<&str, (Option<&str>, Option<&str>)> =
+            changes.iter().map(|c| (c.field.as_str(), (c.before.as_deref(), c.after.as_deref()))).collect();
+        assert_eq!(by_field["env.LOG_LEVEL"], (Some("info"), Some("debug")));
+        assert_eq!(by_field["env.API_TOKEN"], (Some("(value hidden)"), Some("(value hidden)")));
+        assert_eq!(
+            by_field["env.DB_PASSWORD"],
+            (Some("secretKeyRef db/password"), Some("secretKeyRef db-v2/password"))
+        );
+        assert_eq!(by_field["env.NEW_FLAG"], (None, Some("on")));
+        assert_eq!(changes.len(), 4, "{changes:?}");
+        assert!(changes.iter().all(|c| c.container.as_deref() == Some("app")));
+    }
+
+    #[test]
+    fn the_crashing_container_comes_first_and_pod_fields_last() {
+        let before = template(
+            r#"{"spec":{"volumes":[{"name":"cfg","configMap":{"name":"c1"}}],
+                "containers":[{"name":"sidecar","image":"s:1"},{"name":"app","image":"a:1",
+                  "resources":{"limits":{"memory":"256Mi"}},
+                  "livenessProbe":{"httpGet":{"path":"/healthz","port":8080}},
+                  "volumeMounts":[{"name":"cfg","mountPath":"/etc/app"}]}]}}"#,
+        );
+        let after = template(
+            r#"{"spec":{"volumes":[{"name":"cfg","configMap":{"name":"c2"}}],
+                "containers":[{"name":"sidecar","image":"s:2"},{"name":"app","image":"a:1",
+                  "resources":{"limits":{"memory":"128Mi"}},
+                  "livenessProbe":{"httpGet":{"path":"/healthz","port":8080},"failureThreshold":1},
+                  "volumeMounts":[{"name":"cfg","mountPath":"/etc/app","readOnly":true}]}],
+                "initContainers":[{"name":"migrate","image":"m:1"}]}}"#,
+        );
+        let fields: Vec<(Option<String>, String)> =
+            diff(&before, &after, "app").into_iter().map(|f| (f.change.container, f.change.field)).collect();
+        let app = || Some("app".to_string());
+        assert_eq!(
+            fields,
+            vec![
+                (app(), "resources.limits.memory".into()),
+                (app(), "livenessProbe".into()),
+                (app(), "volumeMounts./etc/app".into()),
+                (Some("migrate".into()), "initContainer".into()),
+                (Some("sidecar".into()), "image".into()),
+                (None, "volumes.cfg".into()),
+            ]
+        );
+    }
+
+    fn model_with(revisions: Vec<(&str, i64, Option<i64>, PodTemplate)>) -> Model {
+        let mut model = Model::default();
+        let source = model.sources.add("bundle", "cluster-resources/replicasets/shop.json");
+        for (i, (name, number, ready, template)) in revisions.into_iter().enumerate() {
+            model.revisions.push(Revision {
+                kind: RevisionKind::ReplicaSet,
+                namespace: "shop".into(),
+                name: name.into(),
+                owner: Some(OwnerRef { kind: "Deployment".into(), name: "web".into() }),
+                number: Some(number),
+                created: Time::parse(&format!("2025-08-0{}T10:00:00Z", i + 1)),
+                hash: name.strip_prefix("web-").map(str::to_string),
+                replicas: Some(1),
+                ready,
+                template,
+                template_path: "spec.template",
+                origin: Origin { source, line: Some(10 + i as u64 * 100), ..Origin::default() },
+            });
+        }
+        model.finish();
+        model
+    }
+
+    fn pod_of(rs: &str) -> Pod {
+        Pod {
+            namespace: "shop".into(),
+            name: format!("{rs}-abcde"),
+            uid: String::new(),
+            static_uid: None,
+            node: String::new(),
+            phase: "Running".into(),
+            reason: String::new(),
+            message: String::new(),
+            restart_policy: "Always".into(),
+            created: None,
+            deleted: None,
+            labels: BTreeMap::new(),
+            owner: Some(OwnerRef { kind: "ReplicaSet".into(), name: rs.into() }),
+            ready: Some(false),
+            conditions: Vec::new(),
+            containers: Vec::new(),
+            origin: Origin::default(),
+        }
+    }
+
+    #[test]
+    fn a_restart_with_no_template_change_says_so_and_offers_no_rollback() {
+        let with_restart = |at: &str| {
+            template(&format!(
+                r#"{{"metadata":{{"annotations":{{"kubectl.kubernetes.io/restartedAt":"{at}"}},"labels":{{"app":"web"}}}},
+                    "spec":{{"containers":[{{"name":"web","image":"w:1"}}]}}}}"#
+            ))
+        };
+        let model = model_with(vec![
+            ("web-aaa", 1, Some(1), with_restart("2025-08-01T09:00:00Z")),
+            ("web-bbb", 2, None, with_restart("2025-08-02T09:00:00Z")),
+        ]);
+        // The model's owner chain needs the ReplicaSet workloads; the hash label suffices.
+        let mut pod = pod_of("web-bbb");
+        pod.labels.insert("pod-template-hash".into(), "bbb".into());
+        let t = trigger_for(&model, &pod, "web").expect("a Deployment pod has a trigger");
+        assert_eq!(t.status, TriggerStatus::NoChange);
+        assert!(t.changes.is_empty(), "{:?}", t.changes);
+        assert!(t.summary.contains("`kubectl rollout restart` with no template change"), "{}", t.summary);
+        assert!(t.remediation.iter().all(|r| !r.mutates), "{:?}", t.remediation);
+        assert_eq!(t.healthy_revision, Some(1));
+        assert_eq!(t.evidence.len(), 2);
+        assert_eq!(t.evidence[0].line, Some(110));
+    }
+
+    #[test]
+    fn an_unproven_previous_revision_is_compared_and_named_as_such() {
+        let image = |i: &str| template(&format!(r#"{{"spec":{{"containers":[{{"name":"web","image":"{i}"}}]}}}}"#));
+        let model = model_with(vec![
+            ("web-aaa", 5, Some(0), image("w:1")),
+            ("web-bbb", 6, None, image("w:2")),
+            ("web-ccc", 7, None, image("w:3")),
+        ]);
+        let mut pod = pod_of("web-ccc");
+        pod.labels.insert("pod-template-hash".into(), "ccc".into());
+        let t = trigger_for(&model, &pod, "web").expect("trigger");
+        assert_eq!(t.status, TriggerStatus::Changed);
+        assert!(!t.healthy_proven);
+        assert_eq!(t.healthy_revision, Some(6));
+        assert!(t.summary.contains("revision 6 (web-bbb), not proven healthy"), "{}", t.summary);
+        let undo = t.remediation.iter().find(|r| r.mutates).expect("rollback");
+        assert_eq!(undo.command.as_deref(), Some("kubectl -n shop rollout undo deployment/web --to-revision=6"));
+    }
+
+    #[test]
+    fn the_only_revision_has_nothing_to_compare_with() {
+        let t1 = template(r#"{"spec":{"containers":[{"name":"web","image":"w:1"}]}}"#);
+        let model = model_with(vec![("web-aaa", 1, Some(2), t1)]);
+        let mut pod = pod_of("web-aaa");
+        pod.labels.insert("pod-template-hash".into(), "aaa".into());
+        let t = trigger_for(&model, &pod, "web").expect("trigger");
+        assert_eq!(t.status, TriggerStatus::NoHealthyRevision);
+        assert!(t.summary.contains("is the only revision"), "{}", t.summary);
+    }
+
+    #[test]
+    fn bare_pods_have_no_trigger() {
+        let model = model_with(Vec::new());
+        let mut pod = pod_of("x");
+        pod.owner = None;
+        assert!(trigger_for(&model, &pod, "web").is_none());
+        pod.owner = Some(OwnerRef { kind: "Job".into(), name: "nightly".into() });
+        assert!(trigger_for(&model, &pod, "web").is_none());
+    }
 }
