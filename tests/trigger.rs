@@ -38,6 +38,7 @@ fn deployment_rollout_names_image_env_and_config_map_changes() {
     let report = analyze_fixture(&["incidents/rollout"]);
     let f = only_finding(&report);
     assert_eq!(f["cause"], "missing-env-or-config");
+    assert_eq!(f["severity"], "warning");
     let t = &f["trigger"];
     assert_eq!(t["status"], "changed", "{t:#}");
     assert_eq!(t["workload"]["kind"], "Deployment");
