@@ -910,6 +910,38 @@ mod tests {
         assert!(is_read_kind("Deployment", Some("apps/v1")));
         assert!(is_read_kind("Event", Some("events.k8s.io/v1")));
         assert!(is_read_kind("Pod", None));
+        assert!(is_read_kind("ControllerRevision", Some("apps/v1")));
+        assert!(!is_read_kind("ControllerRevision", Some("v1")));
+    }
+
+    #[test]
+    fn replica_sets_and_controller_revisions_become_revisions() {
+        let json = br#"{"kind":"List","apiVersion":"v1","items":[
+{"kind":"ControllerRevision","apiVersion":"apps/v1","metadata":{"name":"agent-5d8f","namespace":"ops",
+ "labels":{"controller-revision-hash":"5d8f"},"ownerReferences":[{"kind":"DaemonSet","name":"agent","controller":true}]},
+ "data":{"spec":{"template":{"$patch":"replace","spec":{"containers":[{"name":"a","image":"i:1",
+   "args":["--x"]}]}}}},"revision":3},
+{"kind":"ControllerRevision","apiVersion":"apps/v1","metadata":{"name":"vm-1","namespace":"ops"},
+ "data":{"spec":{"running":true}},"revision":1},
+{"kind":"ReplicaSet","apiVersion":"apps/v1","metadata":{"name":"web-7c9d","namespace":"ops",
+ "annotations":{"deployment.kubernetes.io/revision":"12"},"labels":{"pod-template-hash":"7c9d"},
+ "ownerReferences":[{"kind":"Deployment","name":"web","controller":true}]},
+ "spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"web","image":"w:2"}]}}},
+ "status":{"replicas":2,"readyReplicas":1}}]}"#;
+        let mut out = Partial::default();
+        document(json, SourceId(0), "in", "list.json", &mut out);
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        assert_eq!(out.revisions.len(), 2, "the KubeVirt-like revision holds no pod template");
+        let cr = &out.revisions[0];
+        assert_eq!((cr.name.as_str(), cr.number, cr.hash.as_deref()), ("agent-5d8f", Some(3), Some("5d8f")));
+        assert_eq!(cr.owner.as_ref().map(|o| o.kind.as_str()), Some("DaemonSet"));
+        assert_eq!(cr.template.containers[0].args, vec!["--x".to_string()]);
+        let rs = &out.revisions[1];
+        assert_eq!((rs.number, rs.ready, rs.replicas), (Some(12), Some(1), Some(2)));
+        assert_eq!(rs.template.containers[0].image, "w:2");
+        // The ReplicaSet is still a workload of the owner chain.
+        assert_eq!(out.workloads.len(), 1);
+        assert_eq!(out.workloads[0].owner.as_ref().map(|o| o.name.as_str()), Some("web"));
     }
 
     #[test]
