@@ -9,6 +9,7 @@ use super::jsonstream::{ItemSplitter, Piece, RawItem};
 use super::wire;
 use super::yaml;
 use super::{describe, dump};
+use crate::model::revision::Revision;
 use crate::model::source::{Origin, SourceId, Warning, WarningCode};
 use crate::model::time::Time;
 use crate::model::{
@@ -29,6 +30,7 @@ pub struct Partial {
     pub events: Vec<Event>,
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
+    pub revisions: Vec<Revision>,
     pub logs: Vec<(ContainerKey, super::layout::LogSlot, LogFile)>,
     pub pipeline_logs: Vec<crate::model::PipelineLog>,
     pub warnings: Vec<Warning>,
@@ -56,7 +58,8 @@ impl Partial {
             .map(|p| &mut p.origin)
             .chain(self.events.iter_mut().map(|e| &mut e.origin))
             .chain(self.nodes.iter_mut().map(|n| &mut n.origin))
-            .chain(self.workloads.iter_mut().map(|w| &mut w.origin));
+            .chain(self.workloads.iter_mut().map(|w| &mut w.origin))
+            .chain(self.revisions.iter_mut().map(|r| &mut r.origin));
         for origin in origins {
             origin.line = origin.line.map(|l| l + by);
             for (_, line) in &mut origin.field_lines {
@@ -70,6 +73,7 @@ impl Partial {
         self.events.extend(other.events);
         self.nodes.extend(other.nodes);
         self.workloads.extend(other.workloads);
+        self.revisions.extend(other.revisions);
         self.warnings.extend(other.warnings);
         self.logs.extend(other.logs);
         self.pipeline_logs.extend(other.pipeline_logs);
@@ -80,6 +84,7 @@ impl Partial {
         model.pods.extend(self.pods);
         model.events.extend(self.events);
         model.nodes.extend(self.nodes);
+        model.revisions.extend(self.revisions);
         model.workloads.extend(self.workloads);
         model.warnings.extend(self.warnings);
         model.note_time(self.latest);
@@ -378,6 +383,24 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
             }
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("Node", e, &item)),
         },
+        "ReplicaSet" => match serde_json::from_slice::<wire::ReplicaSet>(&item.bytes) {
+            Ok(rs) => {
+                let mut origin = origin(&item);
+                origin.field_lines = template_lines(&item.bytes, item.line, "spec.template.", 7);
+                add_replica_set(rs, origin, &mut out)
+            }
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("ReplicaSet", e, &item)),
+        },
+        "ControllerRevision" => match serde_json::from_slice::<wire::ControllerRevision>(&item.bytes) {
+            Ok(cr) => {
+                let mut origin = origin(&item);
+                origin.field_lines = template_lines(&item.bytes, item.line, "data.spec.template.", 8);
+                add_controller_revision(cr, origin, &mut out)
+            }
+            Err(e) => {
+                out.warn(WarningCode::InvalidItem, place.input, place.file, decode("ControllerRevision", e, &item))
+            }
+        },
         k if WORKLOAD_KINDS.contains(&k) => match serde_json::from_slice::<wire::Workload>(&item.bytes) {
             Ok(w) => add_workload(k, w, origin(&item), &mut out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode(k, e, &item)),
@@ -406,6 +429,7 @@ fn is_read_kind(kind: &str, api_version: Option<&str>) -> bool {
             matches!(group, "" | "apps" | "extensions") && api_version.is_none_or(|v| v != "v1")
         }
         "Job" | "CronJob" => matches!(group, "" | "batch") && api_version.is_none_or(|v| v != "v1"),
+        "ControllerRevision" => group == "apps",
         _ => false,
     }
 }
@@ -589,6 +613,14 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
         "Node" => match serde_yaml::from_value::<wire::Node>(value.clone()) {
             Ok(n) => add_node(n, origin, out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("Node", e)),
+        },
+        "ReplicaSet" => match serde_yaml::from_value::<wire::ReplicaSet>(value.clone()) {
+            Ok(rs) => add_replica_set(rs, origin, out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("ReplicaSet", e)),
+        },
+        "ControllerRevision" => match serde_yaml::from_value::<wire::ControllerRevision>(value.clone()) {
+            Ok(cr) => add_controller_revision(cr, origin, out),
+            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("ControllerRevision", e)),
         },
         k if WORKLOAD_KINDS.contains(&k) => match serde_yaml::from_value::<wire::Workload>(value.clone()) {
             Ok(w) => add_workload(k, w, origin, out),
@@ -783,6 +815,34 @@ fn add_workload(kind: &str, w: wire::Workload, origin: Origin, out: &mut Partial
     });
 }
 
+/// A ReplicaSet is a workload (the owner chain) and a revision of its Deployment.
+fn add_replica_set(mut rs: wire::ReplicaSet, origin: Origin, out: &mut Partial) {
+    out.note_time(rs.metadata.creation_timestamp);
+    let revision = Revision::from_replica_set(&mut rs, origin.clone());
+    out.revisions.push(revision);
+    let workload = wire::Workload {
+        metadata: rs.metadata,
+        spec: wire::WorkloadSpec { replicas: rs.spec.replicas },
+        status: rs.status,
+    };
+    add_workload("ReplicaSet", workload, origin, out);
+}
+
+fn add_controller_revision(cr: wire::ControllerRevision, origin: Origin, out: &mut Partial) {
+    out.note_time(cr.metadata.creation_timestamp);
+    if let Some(revision) = Revision::from_controller_revision(cr, origin) {
+        out.revisions.push(revision);
+    }
+}
+
+/// Lines of the pod template's fields, so a change can be quoted at its line.
+fn template_lines(bytes: &[u8], line: u64, prefix: &str, depth: usize) -> Vec<(String, u64)> {
+    super::jsonstream::locate_fields(bytes, line, depth)
+        .into_iter()
+        .filter(|(path, _)| path.starts_with(prefix))
+        .collect()
+}
+
 /// troubleshoot.sh writes `<resource>-errors.json` when a collector failed:
 /// a JSON array of messages, or an object of namespace → message. Each
 /// distinct message becomes one warning (naming the namespaces it hit),
@@ -850,6 +910,38 @@ mod tests {
         assert!(is_read_kind("Deployment", Some("apps/v1")));
         assert!(is_read_kind("Event", Some("events.k8s.io/v1")));
         assert!(is_read_kind("Pod", None));
+        assert!(is_read_kind("ControllerRevision", Some("apps/v1")));
+        assert!(!is_read_kind("ControllerRevision", Some("v1")));
+    }
+
+    #[test]
+    fn replica_sets_and_controller_revisions_become_revisions() {
+        let json = br#"{"kind":"List","apiVersion":"v1","items":[
+{"kind":"ControllerRevision","apiVersion":"apps/v1","metadata":{"name":"agent-5d8f","namespace":"ops",
+ "labels":{"controller-revision-hash":"5d8f"},"ownerReferences":[{"kind":"DaemonSet","name":"agent","controller":true}]},
+ "data":{"spec":{"template":{"$patch":"replace","spec":{"containers":[{"name":"a","image":"i:1",
+   "args":["--x"]}]}}}},"revision":3},
+{"kind":"ControllerRevision","apiVersion":"apps/v1","metadata":{"name":"vm-1","namespace":"ops"},
+ "data":{"spec":{"running":true}},"revision":1},
+{"kind":"ReplicaSet","apiVersion":"apps/v1","metadata":{"name":"web-7c9d","namespace":"ops",
+ "annotations":{"deployment.kubernetes.io/revision":"12"},"labels":{"pod-template-hash":"7c9d"},
+ "ownerReferences":[{"kind":"Deployment","name":"web","controller":true}]},
+ "spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"web","image":"w:2"}]}}},
+ "status":{"replicas":2,"readyReplicas":1}}]}"#;
+        let mut out = Partial::default();
+        document(json, SourceId(0), "in", "list.json", &mut out);
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        assert_eq!(out.revisions.len(), 2, "the KubeVirt-like revision holds no pod template");
+        let cr = &out.revisions[0];
+        assert_eq!((cr.name.as_str(), cr.number, cr.hash.as_deref()), ("agent-5d8f", Some(3), Some("5d8f")));
+        assert_eq!(cr.owner.as_ref().map(|o| o.kind.as_str()), Some("DaemonSet"));
+        assert_eq!(cr.template.containers[0].args, vec!["--x".to_string()]);
+        let rs = &out.revisions[1];
+        assert_eq!((rs.number, rs.ready, rs.replicas), (Some(12), Some(1), Some(2)));
+        assert_eq!(rs.template.containers[0].image, "w:2");
+        // The ReplicaSet is still a workload of the owner chain.
+        assert_eq!(out.workloads.len(), 1);
+        assert_eq!(out.workloads[0].owner.as_ref().map(|o| o.name.as_str()), Some("web"));
     }
 
     #[test]

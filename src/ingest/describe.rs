@@ -1686,6 +1686,7 @@ fn parse_env(text: &str) -> EnvVar {
         let source = EnvVarSource {
             secret_key_ref: reference("' in secret '"),
             config_map_key_ref: reference("' of config map '"),
+            ..EnvVarSource::default()
         };
         env.value_from = Some(source);
     } else if is_field_reference(value) {

@@ -116,6 +116,21 @@ pub struct EnvVar {
 pub struct EnvVarSource {
     pub secret_key_ref: Option<KeyRef>,
     pub config_map_key_ref: Option<KeyRef>,
+    pub field_ref: Option<FieldRef>,
+    pub resource_field_ref: Option<ResourceFieldRef>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FieldRef {
+    pub field_path: String,
+}
+
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ResourceFieldRef {
+    pub container_name: String,
+    pub resource: String,
 }
 
 #[derive(Deserialize, Default, Debug, Clone)]
@@ -364,6 +379,177 @@ pub struct WorkloadStatus {
     pub available_replicas: Option<i64>,
     pub number_ready: Option<i64>,
     pub desired_number_scheduled: Option<i64>,
+}
+
+// ---------------------------------------------------------------- Revisions
+
+/// A ReplicaSet: a Deployment's revision. Read as a workload too; the
+/// template is what `trigger` compares between revisions.
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct ReplicaSet {
+    pub metadata: ObjectMeta,
+    pub spec: ReplicaSetSpec,
+    pub status: WorkloadStatus,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct ReplicaSetSpec {
+    pub replicas: Option<i64>,
+    pub template: Option<PodTemplateSpec>,
+}
+
+/// `apps/v1 ControllerRevision`: a DaemonSet's or StatefulSet's revision.
+/// `data` is a strategic-merge patch `{"spec":{"template":{..., "$patch":"replace"}}}`;
+/// other owners (KubeVirt...) store other shapes, which leave `template` empty.
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct ControllerRevision {
+    pub metadata: ObjectMeta,
+    pub data: Option<RevisionData>,
+    pub revision: Option<i64>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct RevisionData {
+    pub spec: Option<RevisionDataSpec>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct RevisionDataSpec {
+    pub template: Option<PodTemplateSpec>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct PodTemplateSpec {
+    pub metadata: ObjectMeta,
+    pub spec: TemplatePodSpec,
+}
+
+/// The pod spec fields a rollout typically changes; separate from `PodSpec`
+/// so that pod lists, by far the biggest files, do not pay for mounts.
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TemplatePodSpec {
+    #[serde(deserialize_with = "null_as_default")]
+    pub containers: Vec<TemplateContainer>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub init_containers: Vec<TemplateContainer>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub volumes: Vec<Volume>,
+    pub service_account_name: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub node_selector: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TemplateContainer {
+    pub name: String,
+    pub image: String,
+    #[serde(deserialize_with = "null_as_default")]
+    pub command: Vec<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub args: Vec<String>,
+    pub working_dir: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub ports: Vec<ContainerPort>,
+    pub resources: Resources,
+    #[serde(deserialize_with = "null_as_default")]
+    pub env: Vec<EnvVar>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub env_from: Vec<EnvFromSource>,
+    pub liveness_probe: Option<Probe>,
+    pub readiness_probe: Option<Probe>,
+    pub startup_probe: Option<Probe>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub volume_mounts: Vec<VolumeMount>,
+    /// Kept as written: any field of it (runAsUser, readOnlyRootFilesystem...) can break a start.
+    pub security_context: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EnvFromSource {
+    pub prefix: Option<String>,
+    pub config_map_ref: Option<NameRef>,
+    pub secret_ref: Option<NameRef>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
+#[serde(default)]
+pub struct NameRef {
+    pub name: String,
+    pub optional: Option<bool>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VolumeMount {
+    pub name: String,
+    pub mount_path: String,
+    pub sub_path: Option<String>,
+    pub read_only: Option<bool>,
+}
+
+/// A pod volume; only the sources that name another object are read.
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Volume {
+    pub name: String,
+    pub config_map: Option<ObjectVolume>,
+    pub secret: Option<SecretVolume>,
+    pub persistent_volume_claim: Option<ClaimVolume>,
+    pub projected: Option<ProjectedVolume>,
+    pub host_path: Option<HostPathVolume>,
+    pub empty_dir: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct ObjectVolume {
+    pub name: String,
+    pub optional: Option<bool>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SecretVolume {
+    pub secret_name: String,
+    pub optional: Option<bool>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClaimVolume {
+    pub claim_name: String,
+    pub read_only: Option<bool>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct HostPathVolume {
+    pub path: String,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct ProjectedVolume {
+    #[serde(deserialize_with = "null_as_default")]
+    pub sources: Vec<ProjectedSource>,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ProjectedSource {
+    pub config_map: Option<ObjectVolume>,
+    pub secret: Option<ObjectVolume>,
+    pub service_account_token: Option<serde::de::IgnoredAny>,
+    pub downward_api: Option<serde::de::IgnoredAny>,
 }
 
 // ---------------------------------------------------------------- helpers

@@ -5,6 +5,7 @@
 //! the model is shared read-only across rayon threads.
 
 pub mod quantity;
+pub mod revision;
 pub mod source;
 pub mod time;
 
@@ -337,6 +338,8 @@ pub struct Model {
     pub events: Vec<Event>,
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
+    /// ReplicaSets and ControllerRevisions with their pod templates.
+    pub revisions: Vec<revision::Revision>,
     pub logs: BTreeMap<ContainerKey, ContainerLogs>,
     pub pipeline_logs: Vec<PipelineLog>,
     pub warnings: Vec<Warning>,
@@ -401,6 +404,12 @@ impl Model {
         self.nodes.dedup_by(|a, b| a.name == b.name);
         self.workloads.sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
         self.workloads.dedup_by(|a, b| a.kind == b.kind && a.namespace == b.namespace && a.name == b.name);
+        // A copy that lost its template (a list without `spec`) loses to one that has it.
+        let key = |r: &revision::Revision| {
+            (r.namespace.clone(), r.name.clone(), r.kind, std::cmp::Reverse(r.template.containers.len()))
+        };
+        self.revisions.sort_by_cached_key(key);
+        self.revisions.dedup_by(|a, b| a.kind == b.kind && a.namespace == b.namespace && a.name == b.name);
         self.resolve_loose_logs();
         self.warnings.sort();
         self.warnings.dedup();

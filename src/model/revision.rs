@@ -1,0 +1,316 @@
+//! Revisions of a workload's pod template: the ReplicaSets of a Deployment
+//! and the ControllerRevisions of a DaemonSet or StatefulSet. `trigger`
+//! compares two of them to say what a rollout changed.
+//!
+//! Only the fields a rollout typically changes are kept, already in a
+//! comparable form (references named, volumes described by what they mount).
+
+use super::source::Origin;
+use super::time::Time;
+use super::{OwnerRef, Probe};
+use crate::ingest::wire;
+use std::collections::BTreeMap;
+
+/// Template annotation `kubectl rollout restart` sets: a new revision with
+/// nothing else changed.
+pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RevisionKind {
+    ReplicaSet,
+    ControllerRevision,
+}
+
+impl RevisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevisionKind::ReplicaSet => "ReplicaSet",
+            RevisionKind::ControllerRevision => "ControllerRevision",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub kind: RevisionKind,
+    pub namespace: String,
+    pub name: String,
+    /// The Deployment, DaemonSet or StatefulSet.
+    pub owner: Option<OwnerRef>,
+    /// `deployment.kubernetes.io/revision`, or `ControllerRevision.revision`.
+    pub number: Option<i64>,
+    pub created: Option<Time>,
+    /// `pod-template-hash` of a ReplicaSet; `controller-revision-hash` of a ControllerRevision.
+    pub hash: Option<String>,
+    /// Status counters; a ControllerRevision has none.
+    pub replicas: Option<i64>,
+    pub ready: Option<i64>,
+    pub template: PodTemplate,
+    /// JSON path of the template inside the object, for evidence paths.
+    pub template_path: &'static str,
+    pub origin: Origin,
+}
+
+/// A pod template, lean.
+#[derive(Debug, Clone, Default)]
+pub struct PodTemplate {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub service_account: Option<String>,
+    pub node_selector: BTreeMap<String, String>,
+    /// Init containers first, in spec order, then app containers.
+    pub containers: Vec<TemplateContainer>,
+    pub volumes: Vec<TemplateVolume>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TemplateContainer {
+    pub name: String,
+    pub init: bool,
+    pub spec_index: usize,
+    pub image: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub working_dir: Option<String>,
+    /// `8080/TCP (http)`.
+    pub ports: Vec<String>,
+    pub env: Vec<TemplateEnv>,
+    /// `configMap NAME`, `secret NAME`, with ` prefix P` when one is set.
+    pub env_from: Vec<String>,
+    pub limits: BTreeMap<String, String>,
+    pub requests: BTreeMap<String, String>,
+    pub liveness: Option<Probe>,
+    pub readiness: Option<Probe>,
+    pub startup: Option<Probe>,
+    pub mounts: Vec<wire::VolumeMount>,
+    /// Compact JSON with sorted keys.
+    pub security_context: Option<String>,
+}
+
+/// One environment variable: a literal value, or where the value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateEnv {
+    pub name: String,
+    pub value: EnvValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvValue {
+    Literal(String),
+    /// `secretKeyRef db/password`, `configMapKeyRef app/LOG_LEVEL`, `fieldRef status.podIP`.
+    Reference(String),
+}
+
+/// A pod volume and what it mounts: `configMap ledger-config`, `secret tls`,
+/// `persistentVolumeClaim data`, `projected configMap a, secret b`, `emptyDir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateVolume {
+    pub name: String,
+    pub source: String,
+}
+
+impl PodTemplate {
+    pub fn from_wire(t: wire::PodTemplateSpec) -> PodTemplate {
+        let wire::PodTemplateSpec { metadata, spec } = t;
+        let mut containers = Vec::new();
+        for (init, list) in [(true, spec.init_containers), (false, spec.containers)] {
+            for (spec_index, c) in list.into_iter().enumerate() {
+                containers.push(TemplateContainer::from_wire(c, init, spec_index));
+            }
+        }
+        PodTemplate {
+            labels: metadata.labels,
+            annotations: metadata.annotations,
+            service_account: spec.service_account_name.filter(|s| !s.is_empty()),
+            node_selector: spec.node_selector,
+            containers,
+            volumes: spec.volumes.into_iter().map(TemplateVolume::from_wire).collect(),
+        }
+    }
+
+    pub fn container(&self, name: &str) -> Option<&TemplateContainer> {
+        self.containers.iter().find(|c| c.name == name)
+    }
+}
+
+impl TemplateContainer {
+    fn from_wire(c: wire::TemplateContainer, init: bool, spec_index: usize) -> TemplateContainer {
+        let ports = c
+            .ports
+            .iter()
+            .map(|p| {
+                let protocol = p.protocol.as_deref().unwrap_or("TCP");
+                match p.name.as_deref().filter(|n| !n.is_empty()) {
+                    Some(name) => format!("{}/{protocol} ({name})", p.container_port),
+                    None => format!("{}/{protocol}", p.container_port),
+                }
+            })
+            .collect();
+        let env_from = c
+            .env_from
+            .iter()
+            .map(|e| {
+                let what = match (&e.config_map_ref, &e.secret_ref) {
+                    (Some(cm), _) => format!("configMap {}", cm.name),
+                    (None, Some(s)) => format!("secret {}", s.name),
+                    (None, None) => "unknown source".to_string(),
+                };
+                match e.prefix.as_deref().filter(|p| !p.is_empty()) {
+                    Some(prefix) => format!("{what} prefix {prefix}"),
+                    None => what,
+                }
+            })
+            .collect();
+        TemplateContainer {
+            name: c.name,
+            init,
+            spec_index,
+            image: c.image,
+            command: c.command,
+            args: c.args,
+            working_dir: c.working_dir.filter(|w| !w.is_empty()),
+            ports,
+            env: c.env.into_iter().map(TemplateEnv::from_wire).collect(),
+            env_from,
+            limits: c.resources.limits,
+            requests: c.resources.requests,
+            liveness: c.liveness_probe,
+            readiness: c.readiness_probe,
+            startup: c.startup_probe,
+            mounts: c.volume_mounts,
+            security_context: c
+                .security_context
+                .filter(|v| !v.is_null() && v.as_object().is_none_or(|o| !o.is_empty()))
+                .map(|v| v.to_string()),
+        }
+    }
+
+    /// JSON path of this container inside the pod spec.
+    pub fn spec_path(&self) -> String {
+        let list = if self.init { "initContainers" } else { "containers" };
+        format!("{list}[{}]", self.spec_index)
+    }
+}
+
+impl TemplateEnv {
+    fn from_wire(e: wire::EnvVar) -> TemplateEnv {
+        let value = match (e.value, e.value_from) {
+            (_, Some(from)) => EnvValue::Reference(describe_source(&from)),
+            (Some(v), None) => EnvValue::Literal(v),
+            (None, None) => EnvValue::Literal(String::new()),
+        };
+        TemplateEnv { name: e.name, value }
+    }
+}
+
+fn describe_source(from: &wire::EnvVarSource) -> String {
+    if let Some(r) = &from.secret_key_ref {
+        format!("secretKeyRef {}/{}", r.name, r.key)
+    } else if let Some(r) = &from.config_map_key_ref {
+        format!("configMapKeyRef {}/{}", r.name, r.key)
+    } else if let Some(r) = &from.field_ref {
+        format!("fieldRef {}", r.field_path)
+    } else if let Some(r) = &from.resource_field_ref {
+        match r.container_name.as_str() {
+            "" => format!("resourceFieldRef {}", r.resource),
+            c => format!("resourceFieldRef {c}/{}", r.resource),
+        }
+    } else {
+        "valueFrom".to_string()
+    }
+}
+
+impl TemplateVolume {
+    fn from_wire(v: wire::Volume) -> TemplateVolume {
+        let optional = |o: Option<bool>| if o == Some(true) { " (optional)" } else { "" };
+        let source = if let Some(cm) = &v.config_map {
+            format!("configMap {}{}", cm.name, optional(cm.optional))
+        } else if let Some(s) = &v.secret {
+            format!("secret {}{}", s.secret_name, optional(s.optional))
+        } else if let Some(c) = &v.persistent_volume_claim {
+            format!("persistentVolumeClaim {}", c.claim_name)
+        } else if let Some(h) = &v.host_path {
+            format!("hostPath {}", h.path)
+        } else if let Some(p) = &v.projected {
+            let parts: Vec<String> = p
+                .sources
+                .iter()
+                .filter_map(|s| match (&s.config_map, &s.secret, &s.service_account_token, &s.downward_api) {
+                    (Some(cm), ..) => Some(format!("configMap {}", cm.name)),
+                    (_, Some(sec), ..) => Some(format!("secret {}", sec.name)),
+                    (_, _, Some(_), _) => Some("serviceAccountToken".to_string()),
+                    (_, _, _, Some(_)) => Some("downwardAPI".to_string()),
+                    _ => None,
+                })
+                .collect();
+            format!("projected {}", parts.join(", "))
+        } else if v.empty_dir.is_some() {
+            "emptyDir".to_string()
+        } else {
+            "other".to_string()
+        };
+        TemplateVolume { name: v.name, source }
+    }
+}
+
+impl Revision {
+    /// The ReplicaSet's revision, from its `deployment.kubernetes.io/revision` annotation.
+    pub fn from_replica_set(rs: &mut wire::ReplicaSet, origin: Origin) -> Revision {
+        let meta = &rs.metadata;
+        let number = meta.annotations.get("deployment.kubernetes.io/revision").and_then(|n| n.trim().parse().ok());
+        let owner = controller_owner(&meta.owner_references);
+        let template = rs.spec.template.take().map(PodTemplate::from_wire).unwrap_or_default();
+        Revision {
+            kind: RevisionKind::ReplicaSet,
+            namespace: meta.namespace.clone(),
+            name: meta.name.clone(),
+            owner,
+            number,
+            created: meta.creation_timestamp,
+            hash: meta.labels.get("pod-template-hash").cloned(),
+            replicas: rs.status.replicas.or(rs.spec.replicas),
+            ready: rs.status.ready_replicas,
+            template,
+            template_path: "spec.template",
+            origin,
+        }
+    }
+
+    /// A ControllerRevision holding a pod template; None for other data
+    /// (ControllerRevisions of custom controllers).
+    pub fn from_controller_revision(cr: wire::ControllerRevision, origin: Origin) -> Option<Revision> {
+        let template = cr.data?.spec?.template?;
+        let meta = cr.metadata;
+        let owner = controller_owner(&meta.owner_references);
+        let hash = meta
+            .labels
+            .get("controller-revision-hash")
+            .or_else(|| meta.labels.get("controller.kubernetes.io/hash"))
+            .cloned()
+            .or_else(|| {
+                let base = owner.as_ref()?;
+                meta.name.strip_prefix(&format!("{}-", base.name)).map(str::to_string)
+            });
+        Some(Revision {
+            kind: RevisionKind::ControllerRevision,
+            namespace: meta.namespace,
+            name: meta.name,
+            owner,
+            number: cr.revision,
+            created: meta.creation_timestamp,
+            hash,
+            replicas: None,
+            ready: None,
+            template: PodTemplate::from_wire(template),
+            template_path: "data.spec.template",
+            origin,
+        })
+    }
+}
+
+fn controller_owner(refs: &[wire::OwnerReference]) -> Option<OwnerRef> {
+    refs.iter()
+        .find(|r| r.controller == Some(true))
+        .or_else(|| refs.first())
+        .map(|r| OwnerRef { kind: r.kind.clone(), name: r.name.clone() })
+}
