@@ -674,7 +674,6 @@ fn mark_svg(s: &mut String, scale: &Scale, mid: f64, m: &Mark) {
 
 /// A row of glyphs with words: colour is never the only difference.
 fn legend(s: &mut String, y: f64) {
-    let _ = write!(s, r#"<g class="tl-legend" transform="translate(10 {})">"#, f(y));
     let items: [(&str, &str, f64); 9] = [
         (r#"<circle class="tl-exit" cx="4" cy="0" r="4"/>"#, "container exit (restart)", 150.0),
         (r#"<circle class="tl-next" cx="4" cy="0" r="4.5" stroke-dasharray="2 1.5"/>"#, "next restart", 90.0),
@@ -687,11 +686,20 @@ fn legend(s: &mut String, y: f64) {
         (r#"<path class="tl-ev-warn" d="M4 -4l3.5 6h-7z"/>"#, "warning event", 98.0),
         (r#"<line class="tl-ev-normal" x1="4" y1="-4" x2="4" y2="3"/>"#, "normal event", 90.0),
         (r#"<rect class="tl-series tl-warn" x="0" y="-2" width="16" height="3"/>"#, "repeated event", 106.0),
-        (r#"<line class="tl-rollout-line" x1="4" y1="-6" x2="4" y2="6" stroke-dasharray="5 3"/>"#, "rollout", 62.0),
+        (r#"<line class="tl-rollout" x1="4" y1="-6" x2="4" y2="6" stroke-dasharray="5 3"/>"#, "rollout", 62.0),
         (r#"<path class="tl-cond" d="M4 -4.5l4.5 4.5l-4.5 4.5l-4.5-4.5z"/>"#, "node condition", 100.0),
     ];
+    let drawn: Vec<_> = items
+        .into_iter()
+        .filter(|(glyph, _, _)| {
+            // Only what the chart shows: the class of the glyph appears above.
+            let class = glyph.split("class=\"").nth(1).and_then(|c| c.split(['"', ' ']).next()).unwrap_or("");
+            s.contains(&format!("class=\"{class}")) || s.contains(&format!("class=\"{class} "))
+        })
+        .collect();
+    let _ = write!(s, r#"<g class="tl-legend" transform="translate(10 {})">"#, f(y));
     let mut x = 0.0;
-    for (glyph, word, w) in items {
+    for (glyph, word, w) in drawn {
         let _ = write!(
             s,
             r#"<g transform="translate({} 0)">{glyph}<text class="tl-legend-text" x="{}" y="4">{word}</text></g>"#,
