@@ -1,5 +1,6 @@
-//! The HTML report is one self-contained, inert file: no external request,
-//! no script, and data from the bundle always rendered as text.
+//! The HTML report is one self-contained file: no external request, one
+//! optional inline script of our own, and data from the bundle always
+//! rendered as text (the timeline SVG included).
 
 mod common;
 
@@ -54,7 +55,7 @@ fn bundle_data_is_escaped_and_nothing_is_loaded() {
     assert!(!report.findings.is_empty(), "the hostile pod must still be analysed");
     let html = render(&report, Format::Html, false).expect("renders");
     assert!(html.contains("&lt;script&gt;alert("), "log text must be escaped");
-    assert!(!html.contains("<script"), "no script element may appear");
+    assert_eq!(html.matches("<script").count(), 1, "the only script element is the report's own");
     assert!(!html.contains("<img"), "no markup from the data may survive");
     assert!(!html.contains("</style> javascript"), "a closing style tag from the data must be escaped");
     assert!(html.contains("Content-Security-Policy"));
@@ -62,14 +63,41 @@ fn bundle_data_is_escaped_and_nothing_is_loaded() {
 }
 
 #[test]
+fn hostile_names_in_the_timeline_chart_are_escaped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    hostile_bundle(dir.path());
+    let mut report = analyze(&[Input::Path(dir.path().to_path_buf())], &Options::default()).expect("analysis");
+    let f = report.findings.first_mut().expect("a finding");
+    f.workload.name = "<script>\"&'".into();
+    f.evidence[0].highlight = Some("<".into());
+    let html = render(&report, Format::Html, false).expect("renders");
+    let start = html.find("<svg id=\"timeline-chart\"").expect("the chart is drawn");
+    let svg = &html[start..start + html[start..].find("</svg>").expect("svg ends") + 6];
+    assert!(svg.contains("&lt;script&gt;&quot;&amp;&#39;"), "the name is XML-escaped in the chart");
+    assert!(!svg.contains("<script"));
+    // Tags balance: every opened element is closed.
+    let opened = svg.matches('<').count() - svg.matches("</").count() * 2 - svg.matches("/>").count();
+    assert_eq!(opened, 0, "the SVG's tags balance");
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains("<mark>&lt;</mark>"), "a highlight of markup is marked as text");
+}
+
+#[test]
 fn html_is_self_contained() {
     let report = analyze(&[Input::Path(common::fixture("demo-bundle"))], &Options::default()).expect("analysis");
     let html = render(&report, Format::Html, false).expect("renders");
     assert!(html.starts_with("<!doctype html>") || html.starts_with("<!DOCTYPE html>"));
-    for forbidden in ["<link", "<script", "src=\"http", "href=\"http", "url(http", "@import"] {
+    for forbidden in ["<script src", "src=\"http", "href=\"http", "url(http", "@import", "<iframe", "<object"] {
         assert!(!html.contains(forbidden), "HTML report must not reference external resources: found {forbidden}");
     }
+    // The one link is the empty icon that stops the browser asking for /favicon.ico.
+    assert_eq!(html.matches("<link").count(), 1);
+    assert!(html.contains(r#"<link rel="icon" href="data:,">"#));
     assert!(html.contains("<style"), "CSS is inline");
+    assert!(html.contains("@media (prefers-color-scheme: dark)") && html.contains("@media print"));
+    assert!(html.contains(r#"id="summary""#) && html.contains(r#"<svg id="timeline-chart""#));
+    assert!(html.contains(r#"<details class="evidence""#), "evidence is collapsible");
+    assert!(html.contains(r#"<nav id="controls" class="controls" hidden"#), "controls stay hidden without script");
     for f in &report.findings {
         assert!(html.contains(&format!("id=\"{}\"", f.id)), "finding {} has an anchor", f.id);
     }

@@ -72,6 +72,27 @@ pub fn render(report: &Report, color: bool) -> String {
             };
             let _ = writeln!(out, "  {} {}", paint(dim, &format!("{at}:")), shorten(&e.text, 180));
         }
+        for i in report.incidents.iter().filter(|i| i.root == f.id && !i.consequences.is_empty()) {
+            let ids: Vec<&str> = i.consequences.iter().map(|c| c.finding.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  incident {}: root of {} consequence(s): {}",
+                i.id,
+                i.consequences.len(),
+                ids.join(", ")
+            );
+        }
+        for i in &report.incidents {
+            if let Some(c) = i.consequences.iter().find(|c| c.finding == f.id) {
+                let _ = writeln!(out, "  incident {}: consequence of {} — {}", i.id, i.root, shorten(&c.reason, 160));
+            }
+        }
+        if let Some(t) = &f.trigger {
+            let _ = writeln!(out, "  changed: {}", shorten(&t.summary, 180));
+        }
+        if let Some(next) = f.crash_loop.as_ref().and_then(|c| c.next_restart) {
+            let _ = writeln!(out, "  next restart: {next} (expected)");
+        }
         if let Some(next) = f.remediation.iter().find(|r| r.command.is_some() && !r.mutates) {
             if let Some(cmd) = &next.command {
                 let _ = writeln!(out, "  next: {cmd}");
