@@ -334,6 +334,8 @@ impl Tab<'_> {
 
     /// A PNG of the whole page, not only the viewport.
     pub fn screenshot(&mut self) -> Result<Vec<u8>, String> {
+        // A check may have scrolled; the picture starts at the top.
+        self.eval("window.scrollTo(0, 0)")?;
         let metrics = self.call("Page.getLayoutMetrics", json!({}))?;
         let size = &metrics["cssContentSize"];
         let width = size["width"].as_f64().unwrap_or(1280.0).max(1.0);
