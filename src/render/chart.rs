@@ -116,7 +116,8 @@ pub fn timeline_svg(report: &Report) -> Option<String> {
             EntryKind::Log => Mark::Log(e.time, tip),
             EntryKind::NodeCondition => Mark::Condition(e.time, tip),
             EntryKind::Pipeline => Mark::Pipeline(e.time, tip),
-            EntryKind::Rollout | EntryKind::Snapshot => continue,
+            // What the bounds left out is said in the table below the chart, not drawn.
+            EntryKind::Rollout | EntryKind::Snapshot | EntryKind::Omitted => continue,
         };
         has_entry_kind.insert((key.clone(), kind_code(&mark)), true);
         match lanes.get_mut(&key) {
@@ -282,6 +283,7 @@ pub fn kind_word(kind: EntryKind) -> &'static str {
         EntryKind::Pipeline => "pipeline",
         EntryKind::NextRestart => "next restart",
         EntryKind::Snapshot => "snapshot",
+        EntryKind::Omitted => "left out",
     }
 }
 
