@@ -31,7 +31,7 @@ const MIN_RATE_SPAN_SECONDS: i64 = 60;
 /// reports the pod, within seconds.
 const NEVER_READY_SLACK_SECONDS: i64 = 60;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct CrashLoop {
     pub restarts: i64,
     /// Restarts per hour over the observed loop, one decimal.
@@ -70,7 +70,7 @@ pub struct CrashLoop {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Backoff {
     pub seconds: i64,
     /// `printed` when the kubelet's own text says it; `model` when computed from the default schedule.

@@ -78,6 +78,7 @@ pub fn report() -> Report {
         revision: Some(7),
         revision_name: Some("api-7c9d8f6b5".into()),
         healthy_revision: Some(6),
+        healthy_proven: true,
         healthy_revision_name: Some("api-5b8c7d9f4".into()),
         rolled_out_at: Some(t("2025-08-10T00:18:02Z")),
         changes: vec![
@@ -133,6 +134,7 @@ pub fn report() -> Report {
             basis: "printed".into(),
             source: Some("status.containerStatuses[0].state.waiting.message".into()),
             text: Some("back-off 5m0s restarting failed container=api pod=api-7c9d8f6b5-xk2lp_checkout(…)".into()),
+            ..Backoff::default()
         }),
         started: Some(t("2025-08-10T00:19:45Z")),
         started_at_or_before: true,
@@ -143,11 +145,12 @@ pub fn report() -> Report {
         impact_seconds: Some(6520),
         recovered_at: None,
         notes: vec!["The back-off is the kubelet's own text; the cap (5m) is the default.".into()],
+        ..CrashLoop::default()
     });
     r.findings[ledger].crash_loop = Some(CrashLoop {
         restarts: 7,
         restarts_per_hour: Some(6.1),
-        backoff: Some(Backoff { seconds: 160, basis: "model".into(), source: None, text: None }),
+        backoff: Some(Backoff { seconds: 160, basis: "model".into(), ..Backoff::default() }),
         started: Some(t("2025-08-10T01:00:40Z")),
         started_at_or_before: false,
         started_basis: Some("container-start".into()),
@@ -157,6 +160,7 @@ pub fn report() -> Report {
         impact_seconds: None,
         recovered_at: None,
         notes: vec!["Back-off computed from the default schedule (10s doubling, 5m cap).".into()],
+        ..CrashLoop::default()
     });
 
     let inc = &mut r.incidents;
