@@ -638,6 +638,20 @@ pub fn template_vars(subject: &super::Subject, ctx: &Ctx, matched: &str) -> mini
     }
 }
 
+/// Sets each evidence item's `highlight` to the part of its text the rule
+/// matched, so the report can show the reader which words proved it. Log
+/// lines were matched by the log patterns; status fields and events by the
+/// message patterns (and, for a termination message, by either).
+fn mark_matches(evidence: &mut [Evidence], logs: &[Regex], messages: &[Regex]) {
+    for e in evidence.iter_mut().filter(|e| e.highlight.is_none()) {
+        let found = match e.kind {
+            EvidenceKind::Log => logs.iter().find_map(|r| r.find(&e.text)),
+            _ => messages.iter().chain(logs).find_map(|r| r.find(&e.text)),
+        };
+        e.highlight = found.filter(|m| !m.as_str().trim().is_empty()).map(|m| m.as_str().to_string());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -670,19 +684,5 @@ mod tests {
         let unknown = "id: x\ncause: x\nsummary: s\nmatch: {}\ntitle: t\nexplanation: e\ndoc: d\npriority: high\n";
         let err = SignatureRule::parse("u.yaml", unknown, 0).err().expect("unknown field");
         assert!(err.to_string().contains("unknown field `priority`"), "{err}");
-    }
-}
-
-/// Sets each evidence item's `highlight` to the part of its text the rule
-/// matched, so the report can show the reader which words proved it. Log
-/// lines were matched by the log patterns; status fields and events by the
-/// message patterns (and, for a termination message, by either).
-fn mark_matches(evidence: &mut [Evidence], logs: &[Regex], messages: &[Regex]) {
-    for e in evidence.iter_mut().filter(|e| e.highlight.is_none()) {
-        let found = match e.kind {
-            EvidenceKind::Log => logs.iter().find_map(|r| r.find(&e.text)),
-            _ => messages.iter().chain(logs).find_map(|r| r.find(&e.text)),
-        };
-        e.highlight = found.filter(|m| !m.as_str().trim().is_empty()).map(|m| m.as_str().to_string());
     }
 }
