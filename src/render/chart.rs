@@ -156,6 +156,7 @@ pub fn timeline_svg(report: &Report) -> Option<String> {
     ordered.extend(nodes.into_iter().chain(others).map(|(_, l)| l));
 
     let (lo, hi) = domain(&ordered, &rollouts, snapshot)?;
+    clip(&mut ordered, lo);
     let hidden = ordered.len().saturating_sub(MAX_LANES);
     ordered.truncate(MAX_LANES);
     Some(draw(&ordered, hidden, &rollouts, snapshot, lo, hi))
@@ -289,25 +290,54 @@ pub fn kind_word(kind: EntryKind) -> &'static str {
 
 /// The time range: every time drawn, padded so markers at the ends show.
 fn domain(lanes: &[Lane], rollouts: &[&TimelineEntry], snapshot: Option<Time>) -> Option<(i64, i64)> {
-    let mut times: Vec<Time> = Vec::new();
+    // The axis covers the failure, not the pods' whole lives: a pod created
+    // a week before it broke would squeeze the incident into the last pixels.
+    // Creations, earlier runs and node transitions count only when nothing
+    // else can be placed.
+    let mut focus: Vec<Time> = Vec::new();
+    let mut context: Vec<Time> = Vec::new();
     for lane in lanes {
         if let Some(s) = &lane.span {
-            times.push(s.start);
-            times.push(s.end);
+            focus.push(s.start);
+            focus.push(s.end);
         }
         for m in &lane.marks {
             let (a, b) = m.times();
-            times.push(a);
-            times.extend(b);
+            let into = if matches!(m, Mark::Created(..) | Mark::Started(..) | Mark::Condition(..)) {
+                &mut context
+            } else {
+                &mut focus
+            };
+            into.push(a);
+            into.extend(b);
         }
     }
-    times.extend(rollouts.iter().map(|r| r.time));
+    focus.extend(rollouts.iter().map(|r| r.time));
+    let mut times = if focus.is_empty() { context } else { focus };
     times.extend(snapshot);
     let lo = times.iter().min()?.0.timestamp();
-    let hi = times.iter().max()?.0.timestamp();
+    let hi = times.iter().copied().chain(snapshot).max()?.0.timestamp();
     let span = (hi - lo).max(60);
     let pad = (span / 40).max(5);
     Some((lo - pad, lo + span + pad))
+}
+
+/// Drops what ended before the axis starts and starts spans at its edge.
+fn clip(lanes: &mut [Lane], lo: i64) {
+    for lane in lanes {
+        lane.marks.retain(|m| {
+            let (a, b) = m.times();
+            b.unwrap_or(a).0.timestamp() >= lo
+        });
+        if let Some(span) = &mut lane.span {
+            if span.start.0.timestamp() < lo {
+                if let Some(edge) = Time::from_unix(lo) {
+                    span.start = edge;
+                    span.at_or_before = true;
+                }
+            }
+        }
+    }
 }
 
 /// Tick spacing for about 6–10 ticks, from seconds to weeks.
@@ -500,8 +530,20 @@ fn draw(
                 ))
             );
         }
-        for m in &lane.marks {
-            mark_svg(&mut s, &scale, mid, m);
+        // One count label per lane, the biggest series: several labels
+        // ending at the snapshot would print over each other.
+        let labelled = lane
+            .marks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| match m {
+                Mark::Event { until: Some(_), count: Some(n), .. } if *n > 1 => Some((*n, std::cmp::Reverse(i))),
+                _ => None,
+            })
+            .max()
+            .map(|(_, std::cmp::Reverse(i))| i);
+        for (i, m) in lane.marks.iter().enumerate() {
+            mark_svg(&mut s, &scale, mid, m, labelled == Some(i));
         }
         s.push_str("</g>");
     }
@@ -566,7 +608,7 @@ fn draw(
     s
 }
 
-fn mark_svg(s: &mut String, scale: &Scale, mid: f64, m: &Mark) {
+fn mark_svg(s: &mut String, scale: &Scale, mid: f64, m: &Mark, label_count: bool) {
     match m {
         Mark::Exit(t, tip) => {
             let _ = write!(
@@ -600,7 +642,7 @@ fn mark_svg(s: &mut String, scale: &Scale, mid: f64, m: &Mark) {
                     f((x1 - x).max(1.0)),
                     xml_text(tip)
                 );
-                if let Some(n) = count.filter(|n| *n > 1) {
+                if let Some(n) = count.filter(|n| *n > 1 && label_count) {
                     // After the bar when there is room, else before it.
                     let (at, anchor) = if x1 + 34.0 < PLOT_X1 { (x1 + 3.0, "start") } else { (x - 9.0, "end") };
                     let _ = write!(
