@@ -38,8 +38,12 @@
 //!   `secretKeyRef`/`secretName`/`passwordFile` keys (their value names a
 //!   Secret or a file). A key counts only with a separator (`=`, `:`) right
 //!   after it, keys ending in `Ref`, `Name`, `File`, `Path`, `Id`, `Url`,
-//!   `Seconds`… are not secret, and a path component (`…/token: no such
-//!   file`) is never a key.
+//!   `Seconds`… are not secret, nor keys with a location word anywhere
+//!   (`--tls-key-file-auth`) or naming a Secret object that holds a
+//!   certificate or a config (`--root-ca-cert-secret`, `ociConfigSecret`,
+//!   `imagePullSecrets`); a path component (`…/token: no such file`) or a
+//!   source file (`auth.go:231]`) is never a key. A value that is a file
+//!   path (`--kubelet-client-key=/etc/kubernetes/pki/client.key`) is left.
 //! - Go error wrapping looks like YAML (`invalid token: signature is
 //!   invalid`), so a lower-case key with `: ` in the middle of a line hides
 //!   only a value that looks random (digits, symbols or mixed case); at the
@@ -138,7 +142,7 @@ impl Redactor {
                         _ => break,
                     };
                     let Some(&j) = at.get(&(*source, next)) else { break };
-                    if !is_pem_body_line(&lines[j].2) || j == i {
+                    if !is_pem_body_line(lines[j].2) || j == i {
                         break;
                     }
                     hid |= !hide[j];
@@ -385,7 +389,11 @@ fn scheme_tokens(text: &str) -> Vec<Range<usize>> {
             }
             let t = token.as_str();
             let word = t.to_ascii_lowercase();
-            let english = t.chars().all(|ch| ch.is_ascii_lowercase())
+            // `capabilities: Basic Install` (an operator's capability level).
+            let capitalised =
+                t.chars().all(|ch| ch.is_ascii_alphabetic()) && t.chars().skip(1).all(|ch| ch.is_ascii_lowercase());
+            let english = capitalised
+                || t.chars().all(|ch| ch.is_ascii_lowercase())
                 || matches!(
                     word.as_str(),
                     "token" | "tokens" | "realm" | "auth" | "authentication" | "authorization" | "scheme" | "header"
@@ -471,9 +479,15 @@ fn url_credentials(text: &str) -> Vec<Range<usize>> {
     URL.captures_iter(text)
         .filter_map(|c| {
             let pass = c.get(1)?;
-            let at = text[pass.end()..].starts_with('@');
-            // Without `@` it is `host:port`, or a password whose quote was cut.
-            (at || !pass.as_str().chars().all(|ch| ch.is_ascii_digit())).then(|| pass.range())
+            let after = &text[pass.end()..];
+            // Without `@` it is `host:port`, `docker://id:message`, or a
+            // password whose quote was cut (the text or the quote ends there).
+            // Not a port, a digest (`docker://sha256:<hex>`) or `host:port:`.
+            let p = pass.as_str();
+            let cut = (after.is_empty() || after.starts_with(['"', '\'']))
+                && !p.contains(':')
+                && !p.chars().all(|ch| ch.is_ascii_hexdigit());
+            (after.starts_with('@') || cut).then(|| pass.range())
         })
         .collect()
 }
@@ -545,9 +559,21 @@ fn key_values(text: &str) -> Vec<Range<usize>> {
         if is_placeholder(v) {
             continue;
         }
+        // `tls.key: <data>` in a Secret, not `foo.crt,foo.key:*.foo.com` in a flag's help.
+        if key.as_str().ends_with(".key") && quote.is_none() && !at_line_start {
+            continue;
+        }
+        // `Password: Version:2.3.1` (Go `%+v` of an empty field): the next field.
+        if !quoted && matches!(sep, Sep::Colon | Sep::ColonSpace) && next_field(v) {
+            continue;
+        }
         let upper = !key.as_str().chars().any(|ch| ch.is_ascii_lowercase());
         let loose = sep == Sep::ColonSpace && quote.is_none() && !at_line_start && !upper && !quoted;
         if loose && (v.ends_with(':') || !looks_random(v)) {
+            continue;
+        }
+        // `--http-tokens required`: a flag's word value is a setting.
+        if sep == Sep::Space && v.chars().all(|ch| ch.is_ascii_lowercase()) {
             continue;
         }
         out.push(value);
@@ -585,7 +611,10 @@ fn read_value(text: &str, start: usize, to_line_end: bool) -> Option<(Range<usiz
     for (open, close) in [('(', ')'), ('[', ']'), ('<', '>')] {
         if rest.starts_with(open) {
             if let Some(i) = text[start..line_end].find(close) {
-                return Some((start..start + i + 1, false));
+                // A list or a parenthesised phrase that is not a mask is
+                // no scalar secret (`"imagePullSecrets":[{"name":…}]`).
+                let v = start..start + i + 1;
+                return is_masked(&text[v.clone()]).then_some((v, false));
             }
         }
     }
@@ -600,6 +629,12 @@ fn read_value(text: &str, start: usize, to_line_end: bool) -> Option<(Range<usiz
     }
     let end = if to_line_end { start + text[start..line_end].trim_end().len() } else { word_end(start) };
     (end > start).then_some((start..end, false))
+}
+
+/// `Name:…` or `Name=…`: an identifier and a separator, another field.
+fn next_field(v: &str) -> bool {
+    let ident = v.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+    ident > 0 && v.as_bytes()[0].is_ascii_alphabetic() && matches!(v.as_bytes().get(ident), Some(b':' | b'='))
 }
 
 /// Where the quote `q` closes in `s`, backslash escapes skipped.
@@ -625,7 +660,53 @@ fn closing(s: &str, q: &str) -> Option<usize> {
 pub fn secret_key(key: &str) -> bool {
     let words = words(key);
     let Some(last) = words.last() else { return false };
+    // `--tls-key-file-auth`, `passwordFileDir`: where a secret is, not what.
+    const LOCATION: &[&str] = &["file", "files", "path", "paths", "dir", "directory", "kubeconfig", "ref", "refs"];
+    if words.iter().any(|w| LOCATION.contains(&w.as_str())) {
+        return false;
+    }
+    // `--root-ca-cert-secret=ns.name`, `ociConfigSecret: oci`, `tlsSecret`:
+    // the name of a Secret object holding a certificate or a config.
+    const OBJECT: &[&str] =
+        &["config", "cert", "certs", "ca", "tls", "ssl", "root", "pull", "image", "store", "volume"];
+    if matches!(last.as_str(), "secret" | "secrets") && words.iter().any(|w| OBJECT.contains(&w.as_str())) {
+        return false;
+    }
     const NOT_SECRET_LAST: &[&str] = &[
+        "secrets",
+        "reference",
+        "references",
+        "regex",
+        "pattern",
+        "patterns",
+        "list",
+        "kubeconfig",
+        "config",
+        "cert",
+        "certificate",
+        "crt",
+        "ca",
+        "bundle",
+        "plugin",
+        "method",
+        "methods",
+        // `auth.go:231]` (klog) is a source file and line.
+        "go",
+        "py",
+        "java",
+        "js",
+        "ts",
+        "rb",
+        "rs",
+        "c",
+        "cc",
+        "cpp",
+        "h",
+        "kt",
+        "scala",
+        "php",
+        "cs",
+        "sh",
         "ref",
         "refs",
         "name",
@@ -717,9 +798,12 @@ pub fn secret_key(key: &str) -> bool {
         "privatekey",
         "secretkey",
         "accesskey",
-        "authorization",
     ];
     if words.iter().any(|w| CONTAINS.iter().any(|c| w.contains(c))) {
+        return true;
+    }
+    // The header, not `--authorization-mode` and its kin.
+    if last == "authorization" {
         return true;
     }
     // `PWD` alone is the shell's working directory, `pass` a test tally.
@@ -802,6 +886,16 @@ fn is_placeholder(value: &str) -> bool {
     let v = value.trim();
     if is_masked(v) || ["$", "{{", "<", "%(", "#{"].iter().any(|p| v.starts_with(p)) {
         return true;
+    }
+    // A file: `/etc/kubernetes/pki/apiserver-kubelet-client.key`. Lower
+    // case or an extension, so a base64 secret that starts with `/` is not one.
+    if v.starts_with('/') && v[1..].contains('/') {
+        let extension = v
+            .rsplit_once('.')
+            .is_some_and(|(_, e)| (1..=5).contains(&e.len()) && e.chars().all(|c| c.is_ascii_lowercase()));
+        if extension || !v.chars().any(|c| c.is_ascii_uppercase()) {
+            return true;
+        }
     }
     matches!(
         v.to_ascii_lowercase().as_str(),
@@ -972,7 +1066,7 @@ mod tests {
         assert!(texts[4].starts_with("MIIEvQ"));
         assert_eq!(r.count, 1);
         // Backwards from an END line, the BEGIN not quoted.
-        let mut texts = vec!["c29tZWJhc2U2NHBsYW50ZWQ=".to_string(), "-----END RSA PRIVATE KEY-----".to_string()];
+        let mut texts = ["c29tZWJhc2U2NHBsYW50ZWQ=".to_string(), "-----END RSA PRIVATE KEY-----".to_string()];
         let mut r = Redactor::default();
         let mut lines: Vec<_> = texts.iter_mut().enumerate().map(|(i, t)| ("k.log", Some(i as u64 + 40), t)).collect();
         r.redact_lines(&mut lines);
@@ -998,6 +1092,8 @@ mod tests {
         keeps("Get \"https://10.96.0.1:443/api/v1/namespaces\": dial tcp 10.96.0.1:443: i/o timeout");
         keeps("redis://redis:6379/0 and http://[::1]:8080/healthz");
         keeps("https://user@git.example.com/repo.git");
+        keeps("Killing container with id docker://indexer:Container failed liveness probe.");
+        keeps("Killing container with id docker://80f7d0af3c1e:pod \"indexer-5c8d7f9b6-7vzkq_search\" is unhealthy");
     }
 
     #[test]
@@ -1121,6 +1217,23 @@ mod tests {
         );
         keeps("PWD=/app HOME=/root key=orders/123 tokenizer_path=/models/tok");
         keeps("tokenExpirationSeconds: 3600");
+        keeps(
+            "\"--root-ca-cert-secret=vora.conf.secop.tlsconfig.inter-ca\", \"--tls-key-file-auth=/etc/auth/tls.key\"",
+        );
+        keeps("\"--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key\",");
+        keeps("\"ociConfigSecret\": \"oci\", \"imagePullSecrets\":[{\"name\":\"regcred\"}]");
+        keeps("\"imageID\": \"docker://sha256:8c811b4aec35f259572d0f79207bc0678df4c736eeec50bc9fec37ed936a472a\"");
+        keeps("f:tcp://***HIDDEN***:10000:");
+        keeps("capabilities: Basic Install");
+        keeps("-skip-auth-regex=^/metrics");
+        keeps("{InfobloxWapiUsername:admin InfobloxWapiPassword: InfobloxWapiVersion:2.3.1}");
+        keeps("When used to permit a SecretObjectReference: Gateway");
+        keeps("E0803 09:30:57.730825       1 auth.go:231] error contacting auth provider");
+        keeps("--authorization-kubeconfig=/etc/kubernetes/kubeconfig --authorization-mode=Node,RBAC");
+        keeps("Examples: \"example.crt,example.key\" or \"foo.crt,foo.key:*.foo.com,foo.com\".");
+        keeps("aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2 --http-tokens required");
+        keeps("msg=\"password: wrong\"");
+        hides("msg=\"password: hunter2\"", "hunter2", "msg=\"password: [REDACTED]\"");
         keeps("exec: \"migrate\": executable file not found in $PATH: unknown");
     }
 
