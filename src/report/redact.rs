@@ -350,6 +350,15 @@ static KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?:^|[\s"'`{(\[,;&?|=*+!~])(--?)?([A-Za-z][A-Za-z0-9_.-]{0,80})"#).expect("static regex")
 });
 
+/// An environment variable written as a name and a value (pod spec JSON or
+/// YAML, `kubectl set env` output, logfmt): the secret is known by the name.
+static ENV_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"\bname["']?[ \t]*[:=][ \t]*["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*,?[ \t]*(?:\r?\n)?[ \t]*(?:-[ \t]*)?["']?value["']?[ \t]*[:=][ \t]*"#,
+    )
+    .expect("static regex")
+});
+
 /// The value ranges to hide in `text`, sorted, without overlaps, masked
 /// values left out.
 fn spans(text: &str) -> Vec<Range<usize>> {
@@ -362,6 +371,7 @@ fn spans(text: &str) -> Vec<Range<usize>> {
     found.extend(pem_bodies(text));
     found.extend(url_credentials(text));
     found.extend(key_values(text));
+    found.extend(env_pairs(text));
     merge(found.into_iter().filter(|r| !r.is_empty() && !is_masked(&text[r.clone()])).collect())
 }
 
@@ -488,6 +498,20 @@ fn url_credentials(text: &str) -> Vec<Range<usize>> {
                 && !p.contains(':')
                 && !p.chars().all(|ch| ch.is_ascii_hexdigit());
             (after.starts_with('@') || cut).then(|| pass.range())
+        })
+        .collect()
+}
+
+fn env_pairs(text: &str) -> Vec<Range<usize>> {
+    ENV_PAIR
+        .captures_iter(text)
+        .filter_map(|c| {
+            let name = c.get(1)?;
+            if !secret_key(name.as_str()) {
+                return None;
+            }
+            let (value, _) = read_value(text, c.get(0)?.end(), false)?;
+            (!is_placeholder(&text[value.clone()])).then_some(value)
         })
         .collect()
 }
@@ -1143,6 +1167,23 @@ mod tests {
         hides("tls.key: LS0tLS1CRUdJTplanted", "LS0tLS1CRUdJTplanted", "tls.key: [REDACTED]");
         hides("SMTP_PASS=hunter", "hunter", "SMTP_PASS=[REDACTED]");
         assert_eq!(count("a password=one token=two"), 2);
+    }
+
+    #[test]
+    fn env_name_value_pairs() {
+        hides(
+            r#"{"name":"DB_PASSWORD","value":"planted-x"},{"name":"APP_ENV","value":"production"}"#,
+            "planted",
+            r#"{"name":"DB_PASSWORD","value":"[REDACTED]"},{"name":"APP_ENV","value":"production"}"#,
+        );
+        hides("- name: API_TOKEN\n  value: planted-y", "planted", "- name: API_TOKEN\n  value: [REDACTED]");
+        hides("name=SMTP_PASSWORD value=hunter", "hunter", "name=SMTP_PASSWORD value=[REDACTED]");
+        hides(
+            "{\n  \"name\": \"DB_PASSWORD\",\n  \"value\": \"planted-z\"\n}",
+            "planted",
+            "{\n  \"name\": \"DB_PASSWORD\",\n  \"value\": \"[REDACTED]\"\n}",
+        );
+        keeps(r#"{"name":"DB_PASSWORD","valueFrom":{"secretKeyRef":{"name":"db","key":"password"}}}"#);
     }
 
     #[test]
