@@ -20,6 +20,9 @@ pub struct Options {
     pub logs_for: Vec<(std::path::PathBuf, ContainerKey, bool)>,
     /// Bounds on what archives may expand to.
     pub limits: archive::Limits,
+    /// Show secret values (`--no-redact`). Off by default, so a `Default`
+    /// options value redacts: reports get pasted into tickets.
+    pub no_redact: bool,
 }
 
 pub fn analyze(inputs: &[Input], options: &Options) -> Result<Report, IngestError> {
@@ -43,7 +46,12 @@ pub fn analyze_with(inputs: &[Input], options: &Options, catalog: &Catalog) -> R
     warnings.extend(ctx.log_warnings.iter().cloned());
     warnings.sort();
     warnings.dedup();
-    Ok(report::build(&ctx, diagnoses, ingested.inputs, basis, warnings))
+    let mut report = report::build(&ctx, diagnoses, ingested.inputs, basis, warnings);
+    // On the finished report, so every format renders the same redacted strings.
+    if !options.no_redact {
+        report::redact::redact_report(&mut report, &mut report::redact::Redactor::default());
+    }
+    Ok(report)
 }
 
 /// Report contract, "Time": bundle metadata, else the latest timestamp in

@@ -133,6 +133,10 @@ struct AnalyzeArgs {
     /// Load a rule pack: a YAML rule file or a directory of them (repeatable). See `podmortem rules --help`.
     #[arg(long = "rules", value_name = "FILE|DIR")]
     packs: Vec<PathBuf>,
+    /// Show secret values in the report. By default every format is redacted: passwords, tokens, keys and
+    /// URL credentials found in quoted logs, messages and specs become [REDACTED], because reports are shared.
+    #[arg(long)]
+    no_redact: bool,
 }
 
 fn parse_logs_for(text: &str) -> Result<(PathBuf, ContainerKey, bool), String> {
@@ -224,6 +228,7 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
         layout: args.layout,
         logs_for: args.logs_for.clone(),
         limits,
+        no_redact: args.no_redact,
     };
     let Some(catalog) = load_catalog(&args.packs) else { return exit::USAGE };
     let report = match analyze::analyze_with(&inputs, &options, &catalog) {

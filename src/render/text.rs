@@ -108,6 +108,9 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "  ... and {} more (see --format markdown or json)", report.warnings.len() - 10);
         }
     }
+    if s.redactions > 0 {
+        let _ = writeln!(out, "\n{} value(s) redacted (--no-redact to show)", s.redactions);
+    }
     out
 }
 
