@@ -160,6 +160,44 @@ fn impact(members: &[&Finding], state: FindingState, start: Option<Time>, snapsh
     }
 }
 
+/// Among findings of equal severity and state, a root comes before the
+/// consequences it explains (CoreDNS before the forty pods that cannot
+/// resolve names), so the first finding is where to start. Findings and
+/// incidents are renumbered in that order; the severity-first order of the
+/// report contract is kept.
+pub fn roots_first(findings: &mut Vec<Finding>, incidents: &mut Vec<Incident>) {
+    let consequences: std::collections::BTreeSet<&str> =
+        incidents.iter().flat_map(|i| i.consequences.iter().map(|c| c.finding.as_str())).collect();
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| {
+        let f = &findings[i];
+        (f.severity, f.state, consequences.contains(f.id.as_str()), i)
+    });
+    let renamed: std::collections::BTreeMap<String, String> =
+        order.iter().enumerate().map(|(new, &old)| (findings[old].id.clone(), format!("f-{:04}", new + 1))).collect();
+    let mut slots: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    *findings = order.iter().filter_map(|&i| slots[i].take()).collect();
+    let rename = |id: &mut String| {
+        if let Some(new) = renamed.get(id.as_str()) {
+            *id = new.clone();
+        }
+    };
+    findings.iter_mut().for_each(|f| rename(&mut f.id));
+    for incident in incidents.iter_mut() {
+        rename(&mut incident.root);
+        incident.findings.iter_mut().for_each(rename);
+        if let Some(members) = incident.findings.get_mut(1..) {
+            members.sort();
+        }
+        incident.consequences.iter_mut().for_each(|c| rename(&mut c.finding));
+        incident.consequences.sort_by(|a, b| a.finding.cmp(&b.finding));
+    }
+    incidents.sort_by(|a, b| (a.severity, a.state, &a.root).cmp(&(b.severity, b.state, &b.root)));
+    for (n, incident) in incidents.iter_mut().enumerate() {
+        incident.id = format!("i-{:02}", n + 1);
+    }
+}
+
 /// Marks each timeline entry with the incident its findings belong to.
 pub fn assign_timeline(incidents: &[Incident], timeline: &mut [timeline::TimelineEntry]) {
     for entry in timeline {

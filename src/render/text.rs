@@ -87,8 +87,10 @@ pub fn render(report: &Report, color: bool) -> String {
                 let _ = writeln!(out, "  incident {}: consequence of {} — {}", i.id, i.root, shorten(&c.reason, 160));
             }
         }
-        if let Some(t) = &f.trigger {
-            let _ = writeln!(out, "  changed: {}", shorten(&t.summary, 180));
+        // Only a change found earns a line on the first screen; "no
+        // history" is in the full reports.
+        if let Some(t) = f.trigger.as_ref().filter(|t| t.status == crate::incidents::trigger::TriggerStatus::Changed) {
+            let _ = writeln!(out, "  changed: {}", shorten(&t.summary, 240));
         }
         if let Some(next) = f.crash_loop.as_ref().and_then(|c| c.next_restart) {
             let _ = writeln!(out, "  next restart: {next} (expected)");

@@ -176,7 +176,8 @@ pub fn build(
             f.trigger = crate::incidents::trigger::trigger_for(ctx.model, s.pod, &s.container.name);
         }
     }
-    let incidents = crate::incidents::group(ctx, &findings);
+    let mut incidents = crate::incidents::group(ctx, &findings);
+    crate::incidents::roots_first(&mut findings, &mut incidents);
     let mut timeline = crate::incidents::timeline::build(ctx, &findings);
     crate::incidents::assign_timeline(&incidents, &mut timeline);
     let postmortem = crate::incidents::postmortem::draft(&findings, &incidents, &timeline, ctx.snapshot);

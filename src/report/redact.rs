@@ -194,6 +194,7 @@ pub fn redact_report(report: &mut Report, redactor: &mut Redactor) {
     for w in &mut report.warnings {
         redactor.redact_in_place(&mut w.message);
     }
+    postmortem(&mut report.postmortem, redactor);
     report.summary.redactions = redactor.count;
 }
 
@@ -257,6 +258,38 @@ fn evidence(list: &mut [Evidence], r: &mut Redactor) {
     }
     let mut lines: Vec<_> = list.iter_mut().map(|e| (e.source.as_str(), e.line, &mut e.text)).collect();
     r.redact_lines(&mut lines);
+    // The highlight is a part of the text: redacted the same way, and
+    // dropped when it no longer is a part of the redacted text.
+    for e in list.iter_mut() {
+        if let Some(h) = &mut e.highlight {
+            if !e.text.contains(h.as_str()) {
+                let mut quiet = Redactor::default();
+                quiet.redact_in_place(h);
+            }
+        }
+        if e.highlight.as_ref().is_some_and(|h| !e.text.contains(h.as_str())) {
+            e.highlight = None;
+        }
+    }
+}
+
+fn postmortem(p: &mut crate::incidents::postmortem::Postmortem, r: &mut Redactor) {
+    for line in p
+        .impact
+        .iter_mut()
+        .chain(&mut p.detection)
+        .chain(&mut p.root_cause)
+        .chain(&mut p.trigger)
+        .chain(&mut p.resolution)
+    {
+        r.redact_in_place(line);
+    }
+    for item in &mut p.action_items {
+        r.redact_in_place(&mut item.text);
+        if let Some(command) = &mut item.command {
+            r.redact_in_place(command);
+        }
+    }
 }
 
 fn remediation(list: &mut [Remediation], r: &mut Redactor) {
