@@ -165,7 +165,7 @@ fn impact(members: &[&Finding], state: FindingState, start: Option<Time>, snapsh
 /// resolve names), so the first finding is where to start. Findings and
 /// incidents are renumbered in that order; the severity-first order of the
 /// report contract is kept.
-pub fn roots_first(findings: &mut Vec<Finding>, incidents: &mut Vec<Incident>) {
+pub fn roots_first(findings: &mut Vec<Finding>, incidents: &mut [Incident]) {
     let consequences: std::collections::BTreeSet<&str> =
         incidents.iter().flat_map(|i| i.consequences.iter().map(|c| c.finding.as_str())).collect();
     let mut order: Vec<usize> = (0..findings.len()).collect();
