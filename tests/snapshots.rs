@@ -49,3 +49,26 @@ fn rule_fixtures_json() {
         insta::assert_snapshot!(format!("rule-{rule}"), text);
     }
 }
+
+/// The incident fixtures as the review meeting reads them (Markdown) and as
+/// tools read them (JSON): roots, consequences, triggers, timelines.
+#[test]
+fn incident_fixtures() {
+    for name in [
+        "dns-loop",
+        "node-restart",
+        "cni-exhaustion",
+        "api-server-unreachable",
+        "shared-secret",
+        "iac-lock",
+        "backoff",
+        "rollout",
+    ] {
+        let dir = format!("fixtures/incidents/{name}");
+        insta::assert_snapshot!(format!("incident-{name}-markdown"), report(&[&dir, "--format", "markdown"]));
+        let text = report(&[&dir, "--format", "json"]);
+        let value: Value = serde_json::from_str(&text).expect("JSON");
+        common::assert_valid(&value);
+        insta::assert_snapshot!(format!("incident-{name}-json"), text);
+    }
+}

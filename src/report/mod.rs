@@ -172,6 +172,11 @@ pub fn build(
             let s = &ctx.subjects[lead];
             if s.kind == SubjectKind::CrashLoop {
                 f.crash_loop = crate::incidents::backoff::crash_loop(ctx, lead);
+                // The reconstruction can date the loop earlier than any
+                // event (the pod's creation, a first run's start).
+                if let Some(started) = f.crash_loop.as_ref().and_then(|c| c.started) {
+                    f.first_seen = Some(f.first_seen.map_or(started, |seen| seen.min(started)));
+                }
             }
             f.trigger = crate::incidents::trigger::trigger_for(ctx.model, s.pod, &s.container.name);
         }
