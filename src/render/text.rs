@@ -90,7 +90,7 @@ pub fn render(report: &Report, color: bool) -> String {
         // Only a change found earns a line on the first screen; "no
         // history" is in the full reports.
         if let Some(t) = f.trigger.as_ref().filter(|t| t.status == crate::incidents::trigger::TriggerStatus::Changed) {
-            let _ = writeln!(out, "  changed: {}", shorten(&t.summary, 240));
+            let _ = writeln!(out, "  changed: {}", trigger_line(t));
         }
         if let Some(next) = f.crash_loop.as_ref().and_then(|c| c.next_restart) {
             let _ = writeln!(out, "  next restart: {next} (expected)");
@@ -114,6 +114,40 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(out, "\n{} value(s) redacted (--no-redact to show)", s.redactions);
     }
     out
+}
+
+/// The trigger in one line: the revision, when, and the first changes.
+fn trigger_line(t: &crate::incidents::trigger::Trigger) -> String {
+    let mut line = match (t.revision, t.rolled_out_at) {
+        (Some(r), Some(at)) => format!("revision {r} (rolled out {at}): "),
+        (Some(r), None) => format!("revision {r}: "),
+        _ => String::new(),
+    };
+    let shown: Vec<String> = t
+        .changes
+        .iter()
+        .take(2)
+        .map(|c| {
+            let field = match &c.container {
+                Some(container) => format!("{container} {}", c.field),
+                None => c.field.clone(),
+            };
+            match (&c.before, &c.after) {
+                (Some(b), Some(a)) => format!("{field} `{}` → `{}`", shorten(b, 60), shorten(a, 60)),
+                (None, Some(a)) => format!("{field} added `{}`", shorten(a, 60)),
+                (Some(b), None) => format!("{field} removed (was `{}`)", shorten(b, 60)),
+                (None, None) => field,
+            }
+        })
+        .collect();
+    line.push_str(&shown.join("; "));
+    if t.changes.len() > 2 {
+        line.push_str(&format!("; and {} more", t.changes.len() - 2));
+    }
+    if let Some(undo) = t.remediation.iter().find(|r| r.mutates).and_then(|r| r.command.as_deref()) {
+        line.push_str(&format!("\n  undo: {undo}"));
+    }
+    line
 }
 
 /// Fits a line on one screen row or two. Runtime messages put the decisive
