@@ -176,6 +176,22 @@ fn k3d_tarball_read_from_the_archive() {
 
 #[test]
 #[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
+fn k3d_node_restart_is_one_incident() {
+    let r = report("replicatedhq__troubleshoot/testdata/supportbundle/support-bundle.tar.gz");
+    let lost: Vec<&Value> = common::with_cause(&r, "host-error");
+    assert!(lost.len() >= 5, "{:#}", r["findings"]);
+    let incidents: Vec<&Value> =
+        r["incidents"].as_array().expect("incidents").iter().filter(|i| i["link"] == "node-restart").collect();
+    assert_eq!(incidents.len(), 1, "{:#}", r["incidents"]);
+    let members = incidents[0]["findings"].as_array().expect("members");
+    for f in lost {
+        assert!(members.contains(&f["id"]), "{} not in the node-restart incident", f["id"]);
+    }
+    assert!(incidents[0]["title"].as_str().unwrap_or("").contains("k3d-mycluster-server-0"), "{:#}", incidents[0]);
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus; run scripts/corpus-check"]
 fn must_gather_archives_have_only_recovered_bootstrap_loops() {
     for rel in [
         "openshift__must-gather-clean/test/files/must-gather-metal.tar.xz",
