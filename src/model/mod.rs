@@ -493,6 +493,26 @@ impl Model {
         current
     }
 
+    /// Events about pods named `<prefix>...` in `namespace` that are not in
+    /// the bundle any more: earlier replicas of a ReplicaSet (`velero-6996dd565b-`)
+    /// that crashed and were replaced. Their events outlive them by an hour.
+    pub fn events_of_gone_pods<'a>(
+        &'a self,
+        namespace: &'a str,
+        prefix: String,
+    ) -> impl Iterator<Item = &'a Event> + 'a {
+        let start = self
+            .events
+            .partition_point(|e| (e.namespace.as_str(), e.object_name.as_str()) < (namespace, prefix.as_str()));
+        self.events[start..]
+            .iter()
+            .take_while(move |e| e.namespace == namespace && e.object_name.starts_with(prefix.as_str()))
+            .filter(move |e| {
+                e.object_kind == "Pod"
+                    && !self.pods.iter().any(|p| p.namespace == e.namespace && p.name == e.object_name)
+            })
+    }
+
     pub fn events_for_pod<'a>(&'a self, pod: &'a Pod) -> impl Iterator<Item = &'a Event> + 'a {
         let start = self.events.partition_point(|e| {
             (e.namespace.as_str(), e.object_name.as_str()) < (pod.namespace.as_str(), pod.name.as_str())

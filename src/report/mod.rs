@@ -250,6 +250,34 @@ fn finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
         .events_for(s)
         .filter(|e| matches!(e.reason.as_str(), "BackOff" | "Failed" | "Unhealthy" | "Killing" | "OOMKilling"))
         .collect();
+    // Replicas of the same revision that crashed before this one and were
+    // replaced: their back-off events date the loop earlier.
+    let earlier_replicas: Vec<&crate::model::Event> = match &s.pod.owner {
+        Some(owner) if owner.kind == "ReplicaSet" => {
+            let prefix = format!("{}-", owner.name);
+            let mut found: Vec<_> = ctx
+                .model
+                .events_of_gone_pods(&s.pod.namespace, prefix.clone())
+                .filter(|e| e.reason == "BackOff" && e.container().is_none_or(|c| c == s.container.name))
+                .filter(|e| e.object_name.len() > prefix.len() && !e.object_name[prefix.len()..].contains('-'))
+                .collect();
+            found.sort_by_key(|e| (e.first_seen, e.object_name.as_str()));
+            found
+        }
+        _ => Vec::new(),
+    };
+    let mut d = d;
+    if let Some(e) = earlier_replicas.first() {
+        if let (Some(earlier), Some(own)) = (e.first_seen, events.iter().filter_map(|e| e.first_seen).min()) {
+            if earlier < own {
+                let mut quoted = ctx.event_evidence(e);
+                quoted.text =
+                    format!("{} (pod {}, an earlier replica of the same ReplicaSet)", quoted.text, e.object_name);
+                quoted.time = e.first_seen;
+                d.evidence.push(quoted);
+            }
+        }
+    }
     let evidence_times = d.evidence.iter().filter_map(|e| e.time);
     let first_seen = events
         .iter()
