@@ -221,9 +221,15 @@ fn lanes_of_findings(findings: &[Finding], snapshot: Option<Time>) -> (Vec<Strin
 fn span_of(f: &Finding, snapshot: Option<Time>) -> Option<Span> {
     let active = f.state == FindingState::Active;
     let (start, at_or_before, recovered_at, last) = match &f.crash_loop {
+        // The finding's first sign can be older than this pod's loop (an
+        // earlier replica of the same revision crashed first): the lane
+        // starts there, as a lower bound.
         Some(cl) => (
-            cl.started.or(f.first_seen),
-            cl.started.is_none_or(|_| cl.started_at_or_before),
+            match (cl.started, f.first_seen) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            cl.started.is_none_or(|s| cl.started_at_or_before || f.first_seen.is_some_and(|seen| seen < s)),
             cl.recovered_at,
             cl.last_crash.or(f.last_seen),
         ),
