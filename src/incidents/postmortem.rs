@@ -58,17 +58,21 @@ pub fn draft(
             .first()
             .map(|e| {
                 let at = e.line.map(|l| format!("{}:{l}", e.source)).unwrap_or_else(|| e.source.clone());
-                format!(" Proof: `{at}`: {}", one_line(&e.text, 200))
+                format!(" Proof: {at}: {}", one_line(&e.text, 200))
             })
             .unwrap_or_default();
-        let mut cause = format!("{id}: {} (`{}`).{proof}", root.title, root.cause);
+        let mut cause = format!("{id}: {} (cause {}).{proof}", root.title, root.cause);
         if !incident.consequences.is_empty() {
             cause.push_str(&format!(" {}", incident.reason));
         }
         pm.root_cause.push(cause);
         pm.trigger.push(match &incident.trigger {
             Some(t) if t.status == TriggerStatus::Changed => format!("{id}: {}", t.summary),
-            Some(t) => format!("{id}: {} Fill in what else changed before the start.", t.summary),
+            Some(t) if t.status == TriggerStatus::NoHistory => format!(
+                "{id}: {} Fill in what changed before it started (deploys, config, infrastructure).",
+                t.summary
+            ),
+            Some(t) => format!("{id}: {} Fill in what else changed before it started.", t.summary),
             None => format!(
                 "{id}: the bundle holds no revision history for {}; fill in what changed before {} (deploys, config, infrastructure).",
                 workload(root),
