@@ -200,8 +200,9 @@ pub fn roots_first(findings: &mut Vec<Finding>, incidents: &mut [Incident]) {
 
 /// Marks each timeline entry with the incident its findings belong to.
 pub fn assign_timeline(incidents: &[Incident], timeline: &mut [timeline::TimelineEntry]) {
+    let incident_of: std::collections::BTreeMap<&str, &str> =
+        incidents.iter().flat_map(|i| i.findings.iter().map(|f| (f.as_str(), i.id.as_str()))).collect();
     for entry in timeline {
-        entry.incident =
-            entry.findings.iter().find_map(|f| incidents.iter().find(|i| i.findings.contains(f)).map(|i| i.id.clone()));
+        entry.incident = entry.findings.iter().find_map(|f| incident_of.get(f.as_str()).map(|i| i.to_string()));
     }
 }

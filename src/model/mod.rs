@@ -508,8 +508,14 @@ impl Model {
             .iter()
             .take_while(move |e| e.namespace == namespace && e.object_name.starts_with(prefix.as_str()))
             .filter(move |e| {
+                // Pods are sorted by namespace and name (`finish`).
                 e.object_kind == "Pod"
-                    && !self.pods.iter().any(|p| p.namespace == e.namespace && p.name == e.object_name)
+                    && self
+                        .pods
+                        .binary_search_by(|p| {
+                            (p.namespace.as_str(), p.name.as_str()).cmp(&(&e.namespace, &e.object_name))
+                        })
+                        .is_err()
             })
     }
 
