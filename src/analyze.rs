@@ -7,6 +7,7 @@ use crate::model::TimeBasis;
 use crate::model::time::Time;
 use crate::report::{self, Report};
 use crate::rules::{self, Catalog, Ctx};
+use crate::timings::Timings;
 
 #[derive(Default, Clone)]
 pub struct Options {
@@ -31,6 +32,16 @@ pub fn analyze(inputs: &[Input], options: &Options) -> Result<Report, IngestErro
 
 /// The same with a given rule catalog (built-in rules plus user packs).
 pub fn analyze_with(inputs: &[Input], options: &Options, catalog: &Catalog) -> Result<Report, IngestError> {
+    analyze_timed(inputs, options, catalog, &mut Timings::default())
+}
+
+/// The same, marking the end of each phase in `timings` (`--timings`).
+pub fn analyze_timed(
+    inputs: &[Input],
+    options: &Options,
+    catalog: &Catalog,
+    timings: &mut Timings,
+) -> Result<Report, IngestError> {
     let load = LoadOptions {
         patterns: catalog.compiled_patterns(),
         limits: options.limits,
@@ -39,18 +50,23 @@ pub fn analyze_with(inputs: &[Input], options: &Options, catalog: &Catalog) -> R
     };
     let ingested = ingest::load(inputs, &load)?;
     let model = ingested.model;
+    timings.mark("ingest");
     let (snapshot, basis) = snapshot_time(&model, options.now);
     let ctx = Ctx::build(&model, snapshot, load.patterns, &options.namespaces, &|pod, c| catalog.watches(pod, c));
+    timings.mark("logs");
     let diagnoses = rules::run(&catalog.rules, &ctx);
+    timings.mark("rules");
     let mut warnings = model.warnings.clone();
     warnings.extend(ctx.log_warnings.iter().cloned());
     warnings.sort();
     warnings.dedup();
     let mut report = report::build(&ctx, diagnoses, ingested.inputs, basis, warnings);
+    timings.mark("report");
     // On the finished report, so every format renders the same redacted strings.
     if !options.no_redact {
         report::redact::redact_report(&mut report, &mut report::redact::Redactor::default());
     }
+    timings.mark("redact");
     Ok(report)
 }
 

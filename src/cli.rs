@@ -130,6 +130,9 @@ struct AnalyzeArgs {
     /// Stop reading an archive after this many entries.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_entries: u64,
+    /// Print the time spent in each phase (ingest, logs, rules, report, redact, render, write) on standard error.
+    #[arg(long)]
+    timings: bool,
     /// Load a rule pack: a YAML rule file or a directory of them (repeatable). See `podmortem rules --help`.
     #[arg(long = "rules", value_name = "FILE|DIR")]
     packs: Vec<PathBuf>,
@@ -231,7 +234,8 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
         no_redact: args.no_redact,
     };
     let Some(catalog) = load_catalog(&args.packs) else { return exit::USAGE };
-    let report = match analyze::analyze_with(&inputs, &options, &catalog) {
+    let mut timings = crate::timings::Timings::default();
+    let report = match analyze::analyze_timed(&inputs, &options, &catalog, &mut timings) {
         Ok(report) => report,
         Err(e) => {
             eprintln!("podmortem: error: {e}");
@@ -257,6 +261,7 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
             return exit::USAGE;
         }
     };
+    timings.mark("render");
     let written = match &args.output {
         Some(path) => std::fs::write(path, rendered.as_bytes())
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display())),
@@ -268,6 +273,10 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
                 .map_err(|e| format!("cannot write the report: {e}"))
         }
     };
+    timings.mark("write");
+    if args.timings {
+        eprint!("{}", timings.render());
+    }
     if let Err(message) = written {
         // A closed pipe (`| head`) is the reader's choice, not an error.
         if !message.contains("Broken pipe") {

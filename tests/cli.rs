@@ -150,3 +150,19 @@ fn the_snapshot_time_can_be_given() {
         .code(2)
         .stderr(predicate::str::contains("RFC 3339"));
 }
+
+#[test]
+fn timings_go_to_stderr_and_leave_the_report_alone() {
+    let plain = podmortem().args(["analyze", "--format", "json"]).arg(fixture("demo-bundle")).output().expect("runs");
+    let timed = podmortem()
+        .args(["analyze", "--format", "json", "--timings"])
+        .arg(fixture("demo-bundle"))
+        .output()
+        .expect("runs");
+    assert_eq!(plain.stdout, timed.stdout, "--timings must not change the report");
+    let stderr = String::from_utf8_lossy(&timed.stderr);
+    for phase in ["ingest", "logs", "rules", "report", "redact", "render", "write", "total"] {
+        assert!(stderr.contains(phase), "no {phase} in {stderr}");
+    }
+    assert!(plain.stderr.is_empty(), "{}", String::from_utf8_lossy(&plain.stderr));
+}
