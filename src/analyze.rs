@@ -51,11 +51,14 @@ pub fn analyze_timed(
     let ingested = ingest::load(inputs, &load)?;
     let model = ingested.model;
     timings.mark("ingest");
+    crate::progress::phase(crate::progress::Phase::ScanningLogs);
     let (snapshot, basis) = snapshot_time(&model, options.now);
     let ctx = Ctx::build(&model, snapshot, load.patterns, &options.namespaces, &|pod, c| catalog.watches(pod, c));
     timings.mark("logs");
+    crate::progress::phase(crate::progress::Phase::Rules);
     let diagnoses = rules::run(&catalog.rules, &ctx);
     timings.mark("rules");
+    crate::progress::phase(crate::progress::Phase::Report);
     let mut warnings = model.warnings.clone();
     warnings.extend(ctx.log_warnings.iter().cloned());
     warnings.sort();

@@ -130,6 +130,9 @@ struct AnalyzeArgs {
     /// Stop reading an archive after this many entries.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_entries: u64,
+    /// No progress bar (it shows on a terminal for runs over a second).
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// Print the time spent in each phase (ingest, logs, rules, report, redact, render, write) on standard error.
     #[arg(long)]
     timings: bool,
@@ -235,6 +238,7 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
     };
     let Some(catalog) = load_catalog(&args.packs) else { return exit::USAGE };
     let mut timings = crate::timings::Timings::default();
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(crate::progress::Bar::start);
     let report = match analyze::analyze_timed(&inputs, &options, &catalog, &mut timings) {
         Ok(report) => report,
         Err(e) => {
@@ -254,6 +258,7 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = args.format == Format::Text && to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    crate::progress::phase(crate::progress::Phase::Rendering);
     let rendered = match render::render(&report, args.format, color) {
         Ok(text) => text,
         Err(e) => {
@@ -274,6 +279,7 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
         }
     };
     timings.mark("write");
+    drop(bar);
     if args.timings {
         eprint!("{}", timings.render());
     }

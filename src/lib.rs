@@ -7,6 +7,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod logscan;
 pub mod model;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod rules;

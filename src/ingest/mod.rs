@@ -145,7 +145,8 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
                     let mut head = [0u8; 512];
                     let filled = read_head(&mut file, &mut head).map_err(io)?;
                     if let Some(kind) = archive::sniff(&head[..filled]) {
-                        let file = std::fs::File::open(path).map_err(io)?;
+                        crate::progress::expect(meta.len());
+                        let file = crate::progress::Counted(std::fs::File::open(path).map_err(io)?);
                         let mut visitor = Visitor::new(&display, options, &mut model.sources);
                         let walked = archive::walk_named(file, kind, &display, &options.limits, &mut visitor);
                         visitor.finish(walked, &display, "archive", &mut partials)
@@ -154,7 +155,9 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
                         let role = attributed(path, role, options);
                         let job = Job { input: display.clone(), rel: display.clone(), role, full: path.clone() };
                         let source = model.sources.add(&display, &display);
+                        crate::progress::expect(meta.len());
                         partials.push(parse_job(&job, source));
+                        crate::progress::advance(meta.len());
                         let layout = options.layout.or(detected).unwrap_or(Layout::Files);
                         InputSummary { path: display, layout, container: "file", files_read: 1, files_ignored: 0 }
                     }
@@ -269,8 +272,20 @@ fn directory(
         });
     }
     let ids: Vec<SourceId> = jobs.iter().map(|j| sources.add(&j.input, &j.rel)).collect();
-    let parsed: Vec<decode::Partial> =
-        jobs.par_iter().zip(ids.par_iter()).map(|(job, &id)| parse_job(job, id)).collect();
+    let size = |job: &Job| match job.role {
+        FileRole::Ignored | FileRole::Unreadable(_) => 0,
+        _ => std::fs::metadata(&job.full).map(|m| m.len()).unwrap_or(0),
+    };
+    crate::progress::expect(jobs.par_iter().map(size).sum());
+    let parsed: Vec<decode::Partial> = jobs
+        .par_iter()
+        .zip(ids.par_iter())
+        .map(|(job, &id)| {
+            let partial = parse_job(job, id);
+            crate::progress::advance(size(job));
+            partial
+        })
+        .collect();
     partials.extend(parsed);
     let ignored = jobs.iter().filter(|j| matches!(j.role, FileRole::Ignored)).count();
     InputSummary {
