@@ -25,7 +25,7 @@
 //! (75/20/5 %), labels, annotations, ownerReferences (ReplicaSet `<deploy>-<hash>`,
 //! `pod-template-hash`), two managedFields entries, env with fieldRef/secretKeyRef, probes,
 //! resources, a projected service-account volume, tolerations, 5 conditions and full
-//! containerStatuses (about 16 KB per pod on disk). About 3 % of the pods crash-loop with
+//! containerStatuses (about 20 KB per pod on disk, 7 KB compact: 65,000 pods make 1.27 GB). About 3 % of the pods crash-loop with
 //! varied causes — OOM kills, Go panics, Python tracebacks, unreachable dependencies (their
 //! previous logs end with the signature), commands not found — 0.5 % cannot start for a
 //! missing Secret, 1 % cannot pull their image, 1 % are completed Job pods. Every replica of
