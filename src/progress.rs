@@ -87,7 +87,8 @@ impl Bar {
             }
             let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
             let style = indicatif::ProgressStyle::with_template(
-                "{spinner} {msg:<20} {binary_bytes:>10} of {binary_total_bytes} [{bar:30}] {elapsed}",
+                // `wide_bar` takes what the terminal has left, so the line never wraps.
+                "{spinner} {msg:<19} {binary_bytes:>10}/{binary_total_bytes:<10} [{wide_bar}] {elapsed:>3}",
             )
             .map(|s| s.progress_chars("=> "));
             if let Ok(style) = style {
