@@ -201,3 +201,23 @@ fn the_postmortem_skeleton_is_drafted_from_the_incidents() {
     let root_cause = pm["root_cause"][0].as_str().unwrap_or("");
     assert!(root_cause.contains("dns-loop") && root_cause.contains("Proof:"), "{root_cause}");
 }
+
+#[test]
+fn an_earlier_replica_of_the_same_replicaset_dates_the_loop() {
+    let report = analyze_fixture(&["incidents/replaced-replica"]);
+    let f = finding_of(&report, "pricing/pricing-api");
+    // The replaced pod's back-off began 25 minutes before this pod existed.
+    assert_eq!(f["first_seen"], "2025-08-10T01:31:07Z");
+    let quoted = f["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .find(|e| e["text"].as_str().is_some_and(|t| t.contains("an earlier replica of the same ReplicaSet")))
+        .unwrap_or_else(|| panic!("no earlier-replica evidence: {:#}", f["evidence"]));
+    assert!(quoted["text"].as_str().unwrap_or("").contains("pricing-api-7d9c6b8f5-w2jrp"), "{quoted:#}");
+    assert_eq!(quoted["time"], "2025-08-10T01:31:07Z");
+    assert_eq!(report["summary"]["active_since"], "2025-08-10T01:31:07Z");
+    // Without it (the rule fixture this one extends), the pod's own events start the loop.
+    let alone = analyze_fixture(&["rules/app-error/trigger"]);
+    assert_ne!(finding_of(&alone, "pricing/pricing-api")["first_seen"], "2025-08-10T01:31:07Z");
+}

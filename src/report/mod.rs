@@ -232,7 +232,7 @@ fn order_key(f: &Finding) -> impl Ord + '_ {
     )
 }
 
-fn finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
+fn finding(ctx: &Ctx, mut d: Diagnosis, index: usize) -> Finding {
     let s = &ctx.subjects[index];
     let ready = ctx.ready_replicas(s);
     let state = match s.kind {
@@ -250,33 +250,8 @@ fn finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
         .events_for(s)
         .filter(|e| matches!(e.reason.as_str(), "BackOff" | "Failed" | "Unhealthy" | "Killing" | "OOMKilling"))
         .collect();
-    // Replicas of the same revision that crashed before this one and were
-    // replaced: their back-off events date the loop earlier.
-    let earlier_replicas: Vec<&crate::model::Event> = match &s.pod.owner {
-        Some(owner) if owner.kind == "ReplicaSet" => {
-            let prefix = format!("{}-", owner.name);
-            let mut found: Vec<_> = ctx
-                .model
-                .events_of_gone_pods(&s.pod.namespace, prefix.clone())
-                .filter(|e| e.reason == "BackOff" && e.container().is_none_or(|c| c == s.container.name))
-                .filter(|e| e.object_name.len() > prefix.len() && !e.object_name[prefix.len()..].contains('-'))
-                .collect();
-            found.sort_by_key(|e| (e.first_seen, e.object_name.as_str()));
-            found
-        }
-        _ => Vec::new(),
-    };
-    let mut d = d;
-    if let Some(e) = earlier_replicas.first() {
-        if let (Some(earlier), Some(own)) = (e.first_seen, events.iter().filter_map(|e| e.first_seen).min()) {
-            if earlier < own {
-                let mut quoted = ctx.event_evidence(e);
-                quoted.text =
-                    format!("{} (pod {}, an earlier replica of the same ReplicaSet)", quoted.text, e.object_name);
-                quoted.time = e.first_seen;
-                d.evidence.push(quoted);
-            }
-        }
+    if let Some(earlier) = earlier_replica_backoff(ctx, s, &events) {
+        d.evidence.push(earlier);
     }
     let evidence_times = d.evidence.iter().filter_map(|e| e.time);
     let first_seen = events
@@ -339,6 +314,34 @@ fn finding(ctx: &Ctx, d: Diagnosis, index: usize) -> Finding {
         trigger: None,
         subjects: vec![index],
     }
+}
+
+/// Replicas of the same ReplicaSet that crashed before this one and were
+/// replaced leave back-off events behind: the earliest dates the loop
+/// earlier than this pod's own events, and is quoted as evidence.
+fn earlier_replica_backoff(
+    ctx: &Ctx,
+    s: &crate::rules::Subject,
+    own_events: &[&crate::model::Event],
+) -> Option<Evidence> {
+    let owner = s.pod.owner.as_ref().filter(|o| o.kind == "ReplicaSet")?;
+    let prefix = format!("{}-", owner.name);
+    let earliest = ctx
+        .model
+        .events_of_gone_pods(&s.pod.namespace, prefix.clone())
+        .filter(|e| e.reason == "BackOff" && e.first_seen.is_some())
+        .filter(|e| e.container().is_none_or(|c| c == s.container.name))
+        // `<replicaset>-<suffix>`: a pod of this ReplicaSet, not of one whose name extends it.
+        .filter(|e| e.object_name.len() > prefix.len() && !e.object_name[prefix.len()..].contains('-'))
+        .min_by_key(|e| (e.first_seen, e.object_name.clone()))?;
+    let own = own_events.iter().filter_map(|e| e.first_seen).min()?;
+    if earliest.first_seen? >= own {
+        return None;
+    }
+    let mut quoted = ctx.event_evidence(earliest);
+    quoted.text = format!("{} (pod {}, an earlier replica of the same ReplicaSet)", quoted.text, earliest.object_name);
+    quoted.time = earliest.first_seen;
+    Some(quoted)
 }
 
 /// A watched (running) container's problem: present when it is not ready,
