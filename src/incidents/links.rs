@@ -84,7 +84,7 @@ pub fn find(ctx: &Ctx, findings: &[Finding]) -> Vec<Group> {
     cni(findings, &facts, &mut taken, &mut groups);
     api_server(findings, &facts, &mut taken, &mut groups);
     shared_config(findings, &facts, &mut taken, &mut groups);
-    iac_lock(ctx, findings, &facts, &mut taken, &mut groups);
+    iac_lock(ctx, findings, &mut taken, &mut groups);
     groups
 }
 
@@ -516,8 +516,7 @@ fn kind_name(text: &str) -> String {
 
 /// A state lock that failed the pipeline run deploying a broken workload's
 /// fix: it joins that workload's incident, since it kept the fix from rolling out.
-fn iac_lock(ctx: &Ctx, findings: &[Finding], facts: &[Facts], taken: &mut [bool], groups: &mut Vec<Group>) {
-    let _ = facts;
+fn iac_lock(ctx: &Ctx, findings: &[Finding], taken: &mut [bool], groups: &mut Vec<Group>) {
     for (lock, f) in findings.iter().enumerate() {
         if taken[lock] || f.cause != "iac-state-lock" || f.subject.kind != "PipelineLog" {
             continue;

@@ -285,7 +285,7 @@ fn json_document<R: std::io::Read>(reader: R, place: &Place, out: &mut Partial) 
 /// Files at least this big are split on a thread of their own while the
 /// batches already split are parsed: reading and splitting cost about a
 /// third of a big List's time, and a small file is one chunk anyway.
-pub const PIPELINE_BYTES: u64 = 2 * crate::ingest::jsonstream::CHUNK as u64;
+const PIPELINE_BYTES: u64 = 2 * crate::ingest::jsonstream::CHUNK as u64;
 
 /// The same as [`json_document`], with the splitting on a scoped thread
 /// that keeps two batches ahead of the parse. Batches are parsed and absorbed
