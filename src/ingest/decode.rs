@@ -62,9 +62,7 @@ impl Partial {
             .chain(self.revisions.iter_mut().map(|r| &mut r.origin));
         for origin in origins {
             origin.line = origin.line.map(|l| l + by);
-            for (_, line) in &mut origin.field_lines {
-                *line += by;
-            }
+            origin.field_lines.shift(by);
         }
     }
 
@@ -80,12 +78,40 @@ impl Partial {
         self.note_time(other.latest);
     }
 
-    pub fn merge_into(self, model: &mut Model) {
-        model.pods.extend(self.pods);
-        model.events.extend(self.events);
-        model.nodes.extend(self.nodes);
-        model.revisions.extend(self.revisions);
-        model.workloads.extend(self.workloads);
+    /// Merges every partial in order. The model's lists are sized once:
+    /// growing them by doubling would hold up to twice the model (hundreds of
+    /// MiB on a full-size bundle) at the moment memory peaks. A list that
+    /// only one partial holds (a single `pods.json`) is moved, not copied.
+    pub fn merge_all(partials: Vec<Partial>, model: &mut Model) {
+        fn size<T>(list: &mut Vec<T>, partials: &[Partial], of: fn(&Partial) -> &Vec<T>) {
+            let holders = partials.iter().filter(|p| !of(p).is_empty()).count();
+            if holders > 1 {
+                list.reserve_exact(partials.iter().map(|p| of(p).len()).sum());
+            }
+        }
+        size(&mut model.pods, &partials, |p| &p.pods);
+        size(&mut model.events, &partials, |p| &p.events);
+        size(&mut model.nodes, &partials, |p| &p.nodes);
+        size(&mut model.revisions, &partials, |p| &p.revisions);
+        size(&mut model.workloads, &partials, |p| &p.workloads);
+        for partial in partials {
+            partial.merge_into(model);
+        }
+    }
+
+    fn merge_into(self, model: &mut Model) {
+        fn append<T>(list: &mut Vec<T>, more: Vec<T>) {
+            if list.is_empty() && list.capacity() < more.len() {
+                *list = more;
+            } else {
+                list.extend(more);
+            }
+        }
+        append(&mut model.pods, self.pods);
+        append(&mut model.events, self.events);
+        append(&mut model.nodes, self.nodes);
+        append(&mut model.revisions, self.revisions);
+        append(&mut model.workloads, self.workloads);
         model.warnings.extend(self.warnings);
         model.note_time(self.latest);
         model.pipeline_logs.extend(self.pipeline_logs);
@@ -249,7 +275,7 @@ fn describe_text(text: &str, place: &Place, out: &mut Partial) {
             source: place.source,
             line: Some(described.line),
             describe: true,
-            field_lines: described.field_lines,
+            field_lines: described.field_lines.into_iter().collect(),
         };
         let pod_uid = described.pod.metadata.uid.clone();
         add_pod(described.pod, origin, out);
@@ -415,10 +441,8 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
             Ok(pod) => {
                 let mut origin = origin(&item);
                 if pod_is_interesting(&pod) {
-                    origin.field_lines = super::jsonstream::locate_fields(&item.bytes, item.line, 6)
-                        .into_iter()
-                        .filter(|(path, _)| path.starts_with("status.") || path.starts_with("spec."))
-                        .collect();
+                    origin.field_lines =
+                        super::jsonstream::locate_fields_under(&item.bytes, item.line, 6, &["status", "spec"]);
                 }
                 add_pod(pod, origin, &mut out)
             }
@@ -436,8 +460,8 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
                     "Ready" => c.status != "True",
                     _ => c.status == "True",
                 }) {
-                    origin.field_lines = super::jsonstream::locate_fields(&item.bytes, item.line, 3)
-                        .into_iter()
+                    origin.field_lines = super::jsonstream::locate_fields_under(&item.bytes, item.line, 3, &["status"])
+                        .iter()
                         .filter(|(path, _)| path.starts_with("status.conditions"))
                         .collect();
                 }
@@ -448,7 +472,8 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
         "ReplicaSet" => match serde_json::from_slice::<wire::ReplicaSet>(&item.bytes) {
             Ok(rs) => {
                 let mut origin = origin(&item);
-                origin.field_lines = template_lines(&item.bytes, item.line, "spec.template.", 7);
+                origin.field_lines =
+                    super::jsonstream::locate_fields_under(&item.bytes, item.line, 7, &["spec.template"]);
                 add_replica_set(rs, origin, &mut out)
             }
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("ReplicaSet", e, &item)),
@@ -456,7 +481,8 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
         "ControllerRevision" => match serde_json::from_slice::<wire::ControllerRevision>(&item.bytes) {
             Ok(cr) => {
                 let mut origin = origin(&item);
-                origin.field_lines = template_lines(&item.bytes, item.line, "data.spec.template.", 8);
+                origin.field_lines =
+                    super::jsonstream::locate_fields_under(&item.bytes, item.line, 8, &["data.spec.template"]);
                 add_controller_revision(cr, origin, &mut out)
             }
             Err(e) => {
@@ -880,14 +906,18 @@ fn add_workload(kind: &str, w: wire::Workload, origin: Origin, out: &mut Partial
 /// A ReplicaSet is a workload (the owner chain) and a revision of its Deployment.
 fn add_replica_set(mut rs: wire::ReplicaSet, origin: Origin, out: &mut Partial) {
     out.note_time(rs.metadata.creation_timestamp);
-    let revision = Revision::from_replica_set(&mut rs, origin.clone());
+    // The template's field lines are for the revision; the workload is only
+    // quoted by its object line.
+    let workload_origin =
+        Origin { source: origin.source, describe: origin.describe, line: origin.line, field_lines: Default::default() };
+    let revision = Revision::from_replica_set(&mut rs, origin);
     out.revisions.push(revision);
     let workload = wire::Workload {
         metadata: rs.metadata,
         spec: wire::WorkloadSpec { replicas: rs.spec.replicas },
         status: rs.status,
     };
-    add_workload("ReplicaSet", workload, origin, out);
+    add_workload("ReplicaSet", workload, workload_origin, out);
 }
 
 fn add_controller_revision(cr: wire::ControllerRevision, origin: Origin, out: &mut Partial) {
@@ -895,14 +925,6 @@ fn add_controller_revision(cr: wire::ControllerRevision, origin: Origin, out: &m
     if let Some(revision) = Revision::from_controller_revision(cr, origin) {
         out.revisions.push(revision);
     }
-}
-
-/// Lines of the pod template's fields, so a change can be quoted at its line.
-fn template_lines(bytes: &[u8], line: u64, prefix: &str, depth: usize) -> Vec<(String, u64)> {
-    super::jsonstream::locate_fields(bytes, line, depth)
-        .into_iter()
-        .filter(|(path, _)| path.starts_with(prefix))
-        .collect()
 }
 
 /// troubleshoot.sh writes `<resource>-errors.json` when a collector failed:

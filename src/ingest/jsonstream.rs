@@ -52,6 +52,7 @@
 //! stack, and report the line of each key (and of each array element), so that
 //! findings can quote `file:line` for a specific field without any DOM either.
 
+use crate::model::source::{FieldLines, FieldLinesBuilder};
 use std::fmt::{self, Write as _};
 use std::io::{self, Read};
 
@@ -990,6 +991,27 @@ pub fn locate_fields(bytes: &[u8], base_line: u64, max_depth: usize) -> Vec<(Str
         Visit::Descend
     });
     out
+}
+
+/// The fields strictly under the `roots` paths (`status`, `spec.template`),
+/// as [`locate_fields`] finds them, in their compact form. Subtrees that are
+/// neither under a root nor on the way to one are skipped unread.
+pub fn locate_fields_under(bytes: &[u8], base_line: u64, max_depth: usize, roots: &[&str]) -> FieldLines {
+    let mut lines = FieldLinesBuilder::default();
+    let below = |path: &str, root: &str| {
+        path.len() > root.len() && path.starts_with(root) && matches!(path.as_bytes()[root.len()], b'.' | b'[')
+    };
+    walk_fields(bytes, base_line, max_depth, &mut |path, line| {
+        if roots.iter().any(|root| below(path, root)) {
+            lines.push(path, line);
+            Visit::Descend
+        } else if roots.iter().any(|root| *root == path || below(root, path)) {
+            Visit::Descend
+        } else {
+            Visit::Skip
+        }
+    });
+    lines.finish()
 }
 
 /// The line of one path (as in [`locate_fields`]), or None. Only subtrees on

@@ -166,9 +166,7 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
         };
         summaries.push(summary);
     }
-    for partial in partials {
-        partial.merge_into(&mut model);
-    }
+    decode::Partial::merge_all(partials, &mut model);
     model.finish();
     Ok(Ingested { model, inputs: summaries })
 }
