@@ -749,7 +749,30 @@ fn state(s: wire::ContainerState) -> State {
     }
 }
 
+/// Running, Ready, and every container ready and never restarted: a pod no
+/// rule diagnoses from its spec. Most pods of a large bundle are quiet.
+fn pod_is_quiet(pod: &wire::Pod) -> bool {
+    let ready = |c: &wire::Condition| c.type_ == "Ready" && c.status == "True";
+    pod.status.phase == "Running"
+        && pod.metadata.deletion_timestamp.is_none()
+        && pod.status.conditions.iter().any(ready)
+        && pod.status.init_container_statuses.is_empty()
+        && pod.spec.init_containers.is_empty()
+        && pod.spec.containers.len() == pod.status.container_statuses.len()
+        && pod
+            .status
+            .container_statuses
+            .iter()
+            .all(|s| s.ready && s.restart_count == 0 && s.state.waiting.is_none() && s.state.terminated.is_none())
+}
+
 fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
+    // A quiet pod keeps what the subjects, owners, watches and timelines
+    // read (names, images, labels, states) but not its containers' env,
+    // commands, ports, resources and probes: only rules about a container in
+    // trouble read those, and they are most of a pod's memory (ARCHITECTURE.md,
+    // "Model").
+    let quiet = pod_is_quiet(&pod);
     let wire::Pod { metadata, spec, status } = pod;
     out.note_time(metadata.creation_timestamp);
     out.note_time(status.start_time);
@@ -789,7 +812,7 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
                         last_state: last,
                     }
                 });
-            containers.push(Container {
+            let container = Container {
                 name: c.name,
                 init,
                 spec_index,
@@ -800,11 +823,12 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
                 limits: c.resources.limits,
                 requests: c.resources.requests,
                 env: c.env,
-                liveness: c.liveness_probe,
-                readiness: c.readiness_probe,
-                startup: c.startup_probe,
+                liveness: c.liveness_probe.map(Box::new),
+                readiness: c.readiness_probe.map(Box::new),
+                startup: c.startup_probe.map(Box::new),
                 status,
-            });
+            };
+            containers.push(if quiet { container.quiet() } else { container });
         }
     }
     out.pods.push(Pod {

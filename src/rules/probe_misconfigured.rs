@@ -233,8 +233,8 @@ struct ProbeCase<'c, 'm> {
 
 fn probe_of(c: &Container, which: Which) -> Option<&Probe> {
     match which {
-        Which::Liveness => c.liveness.as_ref(),
-        Which::Startup => c.startup.as_ref(),
+        Which::Liveness => c.liveness.as_deref(),
+        Which::Startup => c.startup.as_deref(),
     }
 }
 
@@ -398,9 +398,9 @@ impl ProbeMisconfigured {
             None => {
                 // Every probe aimed at the refused port fails the same way.
                 let probes = [
-                    ("livenessProbe", s.container.liveness.as_ref()),
-                    ("readinessProbe", s.container.readiness.as_ref()),
-                    ("startupProbe", s.container.startup.as_ref()),
+                    ("livenessProbe", s.container.liveness.as_deref()),
+                    ("readinessProbe", s.container.readiness.as_deref()),
+                    ("startupProbe", s.container.startup.as_deref()),
                 ];
                 for (name, probe) in probes {
                     let Some((port, None, action)) = probe.and_then(|p| probe_port(s.container, p)) else { continue };
