@@ -8,6 +8,8 @@ use crate::model::{Model, OwnerRef, Pod, Probe};
 use crate::report::WorkloadRef;
 use crate::rules::{Evidence, EvidenceKind, Remediation};
 use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// Whether the bundle could show what changed.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -69,31 +71,192 @@ pub struct TemplateChange {
 
 /// The trigger of a crash in `container` of `pod`,
 /// or None when the pod has no controller with revisions (a bare or static pod, a Job).
+/// For many pods, build an [`Index`] once and ask it.
 pub fn trigger_for(model: &Model, pod: &Pod, container: &str) -> Option<Trigger> {
-    let top = model.top_owner(pod);
-    let revision_kind = match top.kind.as_str() {
-        "Deployment" => RevisionKind::ReplicaSet,
-        "DaemonSet" | "StatefulSet" => RevisionKind::ControllerRevision,
-        _ => return None,
-    };
-    let workload = WorkloadRef { kind: top.kind.clone(), namespace: pod.namespace.clone(), name: top.name.clone() };
-    let history: Vec<&Revision> = model
-        .revisions
-        .iter()
-        // A revision read without its template (a list that dropped `spec`) cannot be compared.
-        .filter(|r| r.kind == revision_kind && r.namespace == pod.namespace && !r.template.containers.is_empty())
-        .filter(|r| belongs(r, &top))
-        .collect();
-    let Some(current) = history.iter().copied().find(|r| runs(r, pod)) else {
-        return Some(no_history(&workload, revision_kind, pod, history.len()));
-    };
-    let mut older: Vec<&Revision> = history.iter().copied().filter(|r| is_older(r, current)).collect();
-    older.sort_by(|a, b| (b.number, b.created, &b.name).cmp(&(a.number, a.created, &a.name)));
-    let proven = older.iter().copied().find(|r| ran_healthy(model, r));
-    let Some(baseline) = proven.or_else(|| older.first().copied()) else {
-        return Some(only_revision(model, &workload, current, pod, history.len()));
-    };
-    Some(compare(model, &workload, current, baseline, proven.is_some(), container))
+    Index::new(model).trigger_for(pod, container)
+}
+
+/// Revisions and pods looked up by the names that can tie them together,
+/// so that asking for the trigger of every finding costs a few lookups each
+/// instead of a scan of every revision and every pod. The candidates a
+/// lookup returns are then tested with the same predicates as a scan
+/// (`belongs`, `runs`), in model order, so the answer is the scan's.
+pub struct Index<'m> {
+    model: &'m Model,
+    /// (is a ReplicaSet, namespace, workload name) → revisions that may belong to it.
+    revisions: HashMap<(bool, &'m str, &'m str), Vec<usize>>,
+    /// Per namespace, built when first asked: (key kind, value) → pods
+    /// that may run a revision named by it.
+    pods: RefCell<HashMap<&'m str, PodsOf<'m>>>,
+    pods_sorted: bool,
+}
+
+type PodsOf<'m> = HashMap<(PodKey, &'m str), Vec<usize>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PodKey {
+    /// The pod's owner ReplicaSet.
+    OwnerReplicaSet,
+    /// `pod-template-hash` of a pod without owner.
+    TemplateHash,
+    /// `controller-revision-hash`.
+    ControllerRevisionHash,
+}
+
+impl<'m> Index<'m> {
+    pub fn new(model: &'m Model) -> Index<'m> {
+        let mut revisions: HashMap<(bool, &str, &str), Vec<usize>> = HashMap::new();
+        for (i, r) in model.revisions.iter().enumerate() {
+            let replica_set = r.kind == RevisionKind::ReplicaSet;
+            let mut add = |top: &'m str| revisions.entry((replica_set, r.namespace.as_str(), top)).or_default().push(i);
+            // Every workload name `belongs` can accept for this revision.
+            match (&r.owner, &r.hash) {
+                (Some(owner), _) => add(&owner.name),
+                (None, Some(hash)) if r.kind == RevisionKind::ReplicaSet => {
+                    if let Some(top) = r.name.strip_suffix(hash.as_str()).and_then(|b| b.strip_suffix('-')) {
+                        add(top);
+                    }
+                }
+                (None, _) => r.name.match_indices('-').for_each(|(at, _)| add(&r.name[..at])),
+            }
+        }
+        let pods_sorted = model.pods.is_sorted_by(|a, b| a.namespace <= b.namespace);
+        Index { model, revisions, pods_sorted, pods: RefCell::new(HashMap::new()) }
+    }
+
+    /// The trigger of a crash in `container` of `pod`, as [`trigger_for`].
+    pub fn trigger_for(&self, pod: &Pod, container: &str) -> Option<Trigger> {
+        let model = self.model;
+        let top = model.top_owner(pod);
+        let revision_kind = match top.kind.as_str() {
+            "Deployment" => RevisionKind::ReplicaSet,
+            "DaemonSet" | "StatefulSet" => RevisionKind::ControllerRevision,
+            _ => return None,
+        };
+        let workload = WorkloadRef { kind: top.kind.clone(), namespace: pod.namespace.clone(), name: top.name.clone() };
+        let history: Vec<&Revision> = self
+            .revisions
+            .get(&(revision_kind == RevisionKind::ReplicaSet, pod.namespace.as_str(), top.name.as_str()))
+            .into_iter()
+            .flatten()
+            .map(|&i| &model.revisions[i])
+            // A revision read without its template (a list that dropped `spec`) cannot be compared.
+            .filter(|r| r.kind == revision_kind && r.namespace == pod.namespace && !r.template.containers.is_empty())
+            .filter(|r| belongs(r, &top))
+            .collect();
+        let Some(current) = history.iter().copied().find(|r| runs(r, pod)) else {
+            return Some(no_history(&workload, revision_kind, pod, history.len()));
+        };
+        let mut older: Vec<&Revision> = history.iter().copied().filter(|r| is_older(r, current)).collect();
+        older.sort_by(|a, b| (b.number, b.created, &b.name).cmp(&(a.number, a.created, &a.name)));
+        let proven = older.iter().copied().find(|r| self.ran_healthy(r));
+        let Some(baseline) = proven.or_else(|| older.first().copied()) else {
+            return Some(self.only_revision(&workload, current, pod, history.len()));
+        };
+        Some(compare(model, &workload, current, baseline, proven.is_some(), container))
+    }
+
+    /// The pods of the model that run revision `r`, in model order.
+    fn pods_running(&self, r: &'m Revision) -> impl Iterator<Item = &'m Pod> + '_ {
+        let ns = r.namespace.as_str();
+        let mut keys: Vec<(PodKey, &str)> = Vec::new();
+        match r.kind {
+            RevisionKind::ReplicaSet => {
+                keys.push((PodKey::OwnerReplicaSet, &r.name));
+                if let Some(h) = &r.hash {
+                    keys.push((PodKey::TemplateHash, h));
+                }
+            }
+            RevisionKind::ControllerRevision => {
+                keys.push((PodKey::ControllerRevisionHash, &r.name));
+                if let Some(h) = &r.hash {
+                    keys.push((PodKey::ControllerRevisionHash, h));
+                }
+                // `<name>-<hash>`: every suffix after a dash.
+                for (at, _) in r.name.match_indices('-') {
+                    keys.push((PodKey::ControllerRevisionHash, &r.name[at + 1..]));
+                }
+            }
+        }
+        let mut pods = self.pods.borrow_mut();
+        let of_ns = pods.entry(ns).or_insert_with(|| self.pods_of(ns));
+        let mut found: Vec<usize> =
+            keys.into_iter().filter_map(|(k, v)| of_ns.get(&(k, v))).flatten().copied().collect();
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|i| &self.model.pods[i]).filter(move |p| p.namespace == r.namespace && runs(r, p))
+    }
+
+    /// The pods of namespace `ns` by the keys `runs` compares, found by a
+    /// binary search when the pods are sorted (`Model::finish` sorts them).
+    fn pods_of(&self, ns: &str) -> PodsOf<'m> {
+        let all = &self.model.pods;
+        let (start, end) = if self.pods_sorted {
+            let start = all.partition_point(|p| p.namespace.as_str() < ns);
+            (start, start + all[start..].partition_point(|p| p.namespace == ns))
+        } else {
+            (0, all.len())
+        };
+        let mut pods: PodsOf<'m> = HashMap::new();
+        for (i, p) in all.iter().enumerate().take(end).skip(start).filter(|(_, p)| p.namespace == ns) {
+            match &p.owner {
+                Some(o) if o.kind == "ReplicaSet" => {
+                    pods.entry((PodKey::OwnerReplicaSet, &o.name)).or_default().push(i)
+                }
+                Some(_) => {}
+                None => {
+                    if let Some(h) = p.labels.get("pod-template-hash") {
+                        pods.entry((PodKey::TemplateHash, h)).or_default().push(i);
+                    }
+                }
+            }
+            if let Some(h) = p.labels.get("controller-revision-hash") {
+                pods.entry((PodKey::ControllerRevisionHash, h)).or_default().push(i);
+            }
+        }
+        pods
+    }
+
+    /// Proven healthy: the ReplicaSet counts ready replicas, or a pod of the
+    /// revision in the bundle is Ready.
+    fn ran_healthy(&self, r: &'m Revision) -> bool {
+        r.ready.is_some_and(|n| n > 0) || self.pods_running(r).any(|p| p.ready == Some(true))
+    }
+
+    fn only_revision(&self, workload: &WorkloadRef, current: &'m Revision, pod: &Pod, held: usize) -> Trigger {
+        let model = self.model;
+        let which = if held == 1 { "only" } else { "oldest" };
+        let mut summary = format!(
+            "{} is the {which} revision of {} {}/{} in the bundle, so there is no earlier pod template to compare with.",
+            capitalise(&label(current)),
+            workload.kind,
+            workload.namespace,
+            workload.name
+        );
+        // Other pods of the same revision running Ready: the template itself works.
+        let ready = self.pods_running(current).filter(|p| p.name != pod.name && p.ready == Some(true)).count();
+        match ready {
+            0 => {}
+            1 => summary.push_str(" Another pod of it is Ready, so the same template runs without crashing there."),
+            n => summary.push_str(&format!(
+                " {n} other pods of it are Ready, so the same template runs without crashing there."
+            )),
+        }
+        Trigger {
+            status: TriggerStatus::NoHealthyRevision,
+            workload: workload.clone(),
+            revision: current.number,
+            revision_name: Some(current.name.clone()),
+            healthy_revision: None,
+            healthy_revision_name: None,
+            healthy_proven: false,
+            rolled_out_at: current.created,
+            changes: Vec::new(),
+            summary,
+            evidence: vec![revision_evidence(model, current, None)],
+            remediation: vec![history_command(workload, None)],
+        }
+    }
 }
 
 /// Whether a revision belongs to the workload: by its owner reference, or,
@@ -128,13 +291,6 @@ fn is_older(r: &Revision, current: &Revision) -> bool {
         (Some(a), Some(b)) => a < b,
         _ => matches!((r.created, current.created), (Some(a), Some(b)) if a < b),
     }
-}
-
-/// Proven healthy: the ReplicaSet counts ready replicas, or a pod of the
-/// revision in the bundle is Ready.
-fn ran_healthy(model: &Model, r: &Revision) -> bool {
-    r.ready.is_some_and(|n| n > 0)
-        || model.pods.iter().any(|p| p.namespace == r.namespace && p.ready == Some(true) && runs(r, p))
 }
 
 fn kind_word(kind: RevisionKind) -> &'static str {
@@ -224,43 +380,6 @@ fn headline(workload: &WorkloadRef, r: &Revision) -> String {
             r.name,
             r.created.map(|t| format!(" (rolled out {t})")).unwrap_or_default()
         ),
-    }
-}
-
-fn only_revision(model: &Model, workload: &WorkloadRef, current: &Revision, pod: &Pod, held: usize) -> Trigger {
-    let which = if held == 1 { "only" } else { "oldest" };
-    let mut summary = format!(
-        "{} is the {which} revision of {} {}/{} in the bundle, so there is no earlier pod template to compare with.",
-        capitalise(&label(current)),
-        workload.kind,
-        workload.namespace,
-        workload.name
-    );
-    // Other pods of the same revision running Ready: the template itself works.
-    let ready = model
-        .pods
-        .iter()
-        .filter(|p| p.namespace == pod.namespace && p.name != pod.name && p.ready == Some(true) && runs(current, p))
-        .count();
-    match ready {
-        0 => {}
-        1 => summary.push_str(" Another pod of it is Ready, so the same template runs without crashing there."),
-        n => summary
-            .push_str(&format!(" {n} other pods of it are Ready, so the same template runs without crashing there.")),
-    }
-    Trigger {
-        status: TriggerStatus::NoHealthyRevision,
-        workload: workload.clone(),
-        revision: current.number,
-        revision_name: Some(current.name.clone()),
-        healthy_revision: None,
-        healthy_revision_name: None,
-        healthy_proven: false,
-        rolled_out_at: current.created,
-        changes: Vec::new(),
-        summary,
-        evidence: vec![revision_evidence(model, current, None)],
-        remediation: vec![history_command(workload, None)],
     }
 }
 

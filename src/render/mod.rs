@@ -6,6 +6,7 @@
 //! `report::Report`, the machine contract.
 
 pub mod chart;
+mod rows;
 pub mod text;
 
 use crate::model::time::Time;
@@ -64,6 +65,16 @@ fn environment() -> Environment<'static> {
     env.add_filter("md_cell", md_cell);
     env.add_filter("md_code", md_code);
     env.add_filter("md_fence", md_fence);
+    env.add_filter("md_text", |value: String| {
+        let mut out = String::with_capacity(value.len() + 8);
+        push_md_text(&mut out, &value);
+        out
+    });
+    env.add_filter("md_cell_text", |value: String| {
+        let mut out = String::with_capacity(value.len() + 8);
+        push_md_cell_text(&mut out, &value);
+        out
+    });
     env.add_filter("duration", duration);
     env.add_filter("marks", |text: String, highlight: Option<String>| {
         minijinja::Value::from_serialize(marks(text, highlight))
@@ -77,16 +88,65 @@ fn environment() -> Environment<'static> {
 fn template(report: &Report, name: &str, format: &'static str) -> Result<String, RenderError> {
     let env = environment();
     let template = env.get_template(name).map_err(|e| RenderError::Template { format, message: e.to_string() })?;
-    let value = minijinja::Value::from_serialize(report);
+    let html = format == "HTML";
+    let value = minijinja::Value::from_serialize(TemplateReport::of(report));
     let view = minijinja::Value::from_serialize(view(report));
     // The chart is markup built in Rust with every bundle text XML-escaped
     // (`chart::xml_text`); it is the only value besides the constant style
-    // sheet that the template does not escape. Only the HTML report uses it.
-    let chart =
-        if format == "HTML" { chart::timeline_svg(report).map(minijinja::Value::from_safe_string) } else { None };
+    // sheet and the timeline rows that the template does not escape. Only
+    // the HTML report uses it.
+    let chart = if html { chart::timeline_svg(report).map(minijinja::Value::from_safe_string) } else { None };
+    // The timeline table's rows, escaped in Rust (`rows.rs`).
+    let timeline_rows = if html {
+        minijinja::Value::from_safe_string(rows::html(&report.timeline))
+    } else {
+        minijinja::Value::from(rows::markdown(&report.timeline))
+    };
+    // One buffer sized up front: growing a 20 MB string by doubling copies
+    // it and faults fresh pages in several times over.
+    let mut out: Vec<u8> = Vec::with_capacity(4096 + report.timeline.len() * if html { 1300 } else { 600 });
+    let context = minijinja::context! {
+        report => value, view => view, chart => chart, timeline_rows => timeline_rows, style => HTML_STYLE
+    };
     template
-        .render(minijinja::context! { report => value, view => view, chart => chart, style => HTML_STYLE })
-        .map_err(|e| RenderError::Template { format, message: format!("{e:#}") })
+        .render_captured_to(context, &mut out)
+        .map_err(|e| RenderError::Template { format, message: format!("{e:#}") })?;
+    // Templates write strings only: the bytes are UTF-8.
+    String::from_utf8(out).map_err(|e| RenderError::Template { format, message: e.to_string() })
+}
+
+/// The report as the templates see it: everything but the timeline's
+/// entries, which only the rows (`rows.rs`) read; converting tens of
+/// thousands of entries into template values would cost more than the rest.
+#[derive(Serialize)]
+struct TemplateReport<'a> {
+    schema: &'a str,
+    generator: &'a crate::report::Generator,
+    snapshot_time: Option<Time>,
+    snapshot_time_basis: Option<crate::model::TimeBasis>,
+    inputs: &'a [crate::ingest::InputSummary],
+    summary: &'a crate::report::Summary,
+    findings: &'a [Finding],
+    incidents: &'a [crate::incidents::Incident],
+    postmortem: &'a crate::incidents::postmortem::Postmortem,
+    warnings: &'a [crate::model::source::Warning],
+}
+
+impl<'a> TemplateReport<'a> {
+    fn of(r: &'a Report) -> Self {
+        TemplateReport {
+            schema: r.schema,
+            generator: &r.generator,
+            snapshot_time: r.snapshot_time,
+            snapshot_time_basis: r.snapshot_time_basis,
+            inputs: &r.inputs,
+            summary: &r.summary,
+            findings: &r.findings,
+            incidents: &r.incidents,
+            postmortem: &r.postmortem,
+            warnings: &r.warnings,
+        }
+    }
 }
 
 /// What the templates need beyond the report itself: the summary header's
@@ -118,6 +178,8 @@ struct View {
     evidence: BTreeMap<String, EvidenceView>,
     /// Namespaces of the findings, for the optional filter.
     namespaces: Vec<String>,
+    /// How many timeline entries there are (the rows come as `timeline_rows`).
+    timeline_entries: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -225,6 +287,7 @@ fn view(report: &Report) -> View {
         orphans,
         evidence,
         namespaces: namespaces.into_iter().collect(),
+        timeline_entries: report.timeline.len(),
     }
 }
 
@@ -317,6 +380,39 @@ fn first_command(
 /// Text safe inside a Markdown table cell: pipes escaped, newlines folded.
 fn md_cell(value: String) -> String {
     value.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// Prose safe in Markdown: `\`, `` ` ``, `*`, `_`, `<` and `[` escaped with
+/// a backslash, newlines folded into spaces (the `t` macro of `report.md.j2`).
+fn push_md_text(out: &mut String, value: &str) {
+    push_md_escaped(out, value, false);
+}
+
+/// A table cell's prose: as [`push_md_text`], with `|` escaped too
+/// (`md_cell` then the prose escapes: the `c` macro of `report.md.j2`).
+pub(crate) fn push_md_cell_text(out: &mut String, value: &str) {
+    push_md_escaped(out, value, true);
+}
+
+fn push_md_escaped(out: &mut String, value: &str, cell: bool) {
+    let mut last = 0;
+    for (i, b) in value.bytes().enumerate() {
+        let escaped = match b {
+            b'\\' => "\\\\",
+            b'`' => "\\`",
+            b'*' => "\\*",
+            b'_' => "\\_",
+            b'<' => "\\<",
+            b'[' => "\\[",
+            b'|' if cell => "\\|",
+            b'\n' | b'\r' => " ",
+            _ => continue,
+        };
+        out.push_str(&value[last..i]);
+        out.push_str(escaped);
+        last = i + 1;
+    }
+    out.push_str(&value[last..]);
 }
 
 /// Inline code that survives backticks in the text (CommonMark: a longer fence).

@@ -167,6 +167,7 @@ pub fn build(
     for (i, f) in findings.iter_mut().enumerate() {
         f.id = format!("f-{:04}", i + 1);
     }
+    let revisions = crate::incidents::trigger::Index::new(ctx.model);
     for f in findings.iter_mut() {
         if let Some(&lead) = f.subjects.first() {
             let s = &ctx.subjects[lead];
@@ -178,7 +179,7 @@ pub fn build(
                     f.first_seen = Some(f.first_seen.map_or(started, |seen| seen.min(started)));
                 }
             }
-            f.trigger = crate::incidents::trigger::trigger_for(ctx.model, s.pod, &s.container.name);
+            f.trigger = revisions.trigger_for(s.pod, &s.container.name);
         }
     }
     let mut incidents = crate::incidents::group(ctx, &findings);
