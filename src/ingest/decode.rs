@@ -66,6 +66,18 @@ impl Partial {
         }
     }
 
+    /// Drops the slack of lists grown item by item: every partial is alive
+    /// until the merge, and slack there was a quarter of peak memory on a
+    /// full-size bundle.
+    pub fn shrink(mut self) -> Partial {
+        self.pods.shrink_to_fit();
+        self.events.shrink_to_fit();
+        self.nodes.shrink_to_fit();
+        self.workloads.shrink_to_fit();
+        self.revisions.shrink_to_fit();
+        self
+    }
+
     fn absorb(&mut self, other: Partial) {
         self.pods.extend(other.pods);
         self.events.extend(other.events);
@@ -781,7 +793,7 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
     }
     let owner = controller_owner(&metadata.owner_references);
     let ready = status.conditions.iter().find(|c| c.type_ == "Ready").map(|c| c.status == "True");
-    let mut containers = Vec::new();
+    let mut containers = Vec::with_capacity(spec.init_containers.len() + spec.containers.len());
     let groups = [
         (true, spec.init_containers, status.init_container_statuses),
         (false, spec.containers, status.container_statuses),

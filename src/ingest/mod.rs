@@ -156,7 +156,7 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
                         let job = Job { input: display.clone(), rel: display.clone(), role, full: path.clone() };
                         let source = model.sources.add(&display, &display);
                         crate::progress::expect(meta.len());
-                        partials.push(parse_job(&job, source));
+                        partials.push(parse_job(&job, source).shrink());
                         crate::progress::advance(meta.len());
                         let layout = options.layout.or(detected).unwrap_or(Layout::Files);
                         InputSummary { path: display, layout, container: "file", files_read: 1, files_ignored: 0 }
@@ -279,7 +279,7 @@ fn directory(
         .par_iter()
         .zip(ids.par_iter())
         .map(|(job, &id)| {
-            let partial = parse_job(job, id);
+            let partial = parse_job(job, id).shrink();
             crate::progress::advance(size(job));
             partial
         })

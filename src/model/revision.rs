@@ -124,7 +124,7 @@ impl PodTemplate {
             service_account: spec.service_account_name.filter(|s| !s.is_empty()),
             node_selector: spec.node_selector,
             containers,
-            volumes: spec.volumes.into_iter().map(TemplateVolume::from_wire).collect(),
+            volumes: shrunk(spec.volumes.into_iter().map(TemplateVolume::from_wire).collect()),
         }
     }
 
@@ -170,7 +170,8 @@ impl TemplateContainer {
             args: c.args,
             working_dir: c.working_dir.filter(|w| !w.is_empty()),
             ports,
-            env: c.env.into_iter().map(TemplateEnv::from_wire).collect(),
+            // An in-place collect keeps the wire list's larger allocation.
+            env: shrunk(c.env.into_iter().map(TemplateEnv::from_wire).collect()),
             env_from,
             limits: c.resources.limits,
             requests: c.resources.requests,
@@ -190,6 +191,13 @@ impl TemplateContainer {
         let list = if self.init { "initContainers" } else { "containers" };
         format!("{list}[{}]", self.spec_index)
     }
+}
+
+/// Every ReplicaSet of a full-size bundle is kept: slack in their lists is
+/// tens of MiB.
+fn shrunk<T>(mut list: Vec<T>) -> Vec<T> {
+    list.shrink_to_fit();
+    list
 }
 
 impl TemplateEnv {
