@@ -369,7 +369,7 @@ fn event_backoff(ctx: &Ctx, s: &Subject) -> Option<Backoff> {
         seconds: seconds.round() as i64,
         basis: "printed".into(),
         source: Some(format!("event {}", event.reason)),
-        text: Some(event.message.clone()),
+        text: Some(event.message.to_string()),
         input: Some(ctx.model.sources.get(event.origin.source).input.clone()),
         file: Some(ctx.model.sources.get(event.origin.source).path.clone()),
         line: event.origin.line,

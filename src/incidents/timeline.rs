@@ -327,7 +327,7 @@ fn event_entries(ctx: &Ctx, mut events: Vec<(&Event, String)>, lead: Option<&Pod
             Some(TimelineEntry {
                 until: e.last_seen.filter(|l| *l != time),
                 at_or_before: e.count > 1 || e.type_ == "Warning",
-                level: (!e.type_.is_empty()).then(|| e.type_.clone()),
+                level: (!e.type_.is_empty()).then(|| e.type_.to_string()),
                 count: Some(e.count),
                 ..entry(time, EntryKind::Event, subject, &format!("{}: {}", e.reason, e.message), place)
             })

@@ -895,19 +895,19 @@ fn add_event(ev: wire::Event, origin: Origin, out: &mut Partial) {
     };
     let namespace = if object.namespace.is_empty() { ev.metadata.namespace } else { object.namespace };
     out.events.push(Event {
-        namespace,
-        object_kind: object.kind,
-        object_name: object.name,
-        object_uid: object.uid,
-        field_path: object.field_path,
-        reason: ev.reason,
-        message: ev.message.or(ev.note).unwrap_or_default(),
-        type_: ev.type_,
+        namespace: namespace.into(),
+        object_kind: object.kind.into(),
+        object_name: object.name.into(),
+        object_uid: object.uid.into(),
+        field_path: object.field_path.into(),
+        reason: ev.reason.into(),
+        message: ev.message.or(ev.note).unwrap_or_default().into(),
+        type_: ev.type_.into(),
         count,
         first_seen,
         last_seen,
-        component,
-        host: source.host,
+        component: component.into(),
+        host: source.host.into(),
         origin,
     });
 }

@@ -66,6 +66,13 @@ impl Origin {
 /// (hundreds of MiB). Lookups are rare (evidence only) and allocate nothing.
 #[derive(Debug, Clone, Default)]
 pub struct FieldLines {
+    /// Boxed, so the many objects with none (events, quiet pods) pay one
+    /// pointer, not two empty lists.
+    tree: Option<Box<Tree>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Tree {
     segments: String,
     fields: Vec<Field>,
 }
@@ -82,19 +89,20 @@ struct Field {
 
 impl FieldLines {
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.tree.is_none()
     }
 
     pub fn len(&self) -> usize {
-        self.fields.len()
+        self.tree.as_ref().map_or(0, |t| t.fields.len())
     }
 
     /// The line of `path`, or of its nearest recorded ancestor.
     pub fn line_of(&self, path: &str) -> Option<u64> {
+        let tree = self.tree.as_ref()?;
         let mut probe = path;
         loop {
-            if let Some(i) = (0..self.fields.len()).find(|&i| self.is_path(i, probe)) {
-                return Some(self.fields[i].line);
+            if let Some(i) = (0..tree.fields.len()).find(|&i| tree.is_path(i, probe)) {
+                return Some(tree.fields[i].line);
             }
             let cut = probe.rfind(['.', '['])?;
             probe = &probe[..cut];
@@ -103,15 +111,17 @@ impl FieldLines {
 
     /// Every recorded path and its line, in the order recorded.
     pub fn iter(&self) -> impl Iterator<Item = (String, u64)> + '_ {
-        (0..self.fields.len()).map(|i| (self.path(i), self.fields[i].line))
+        self.tree.iter().flat_map(|t| (0..t.fields.len()).map(move |i| (t.path(i), t.fields[i].line)))
     }
 
     pub fn shift(&mut self, by: u64) {
-        for f in &mut self.fields {
+        for f in self.tree.iter_mut().flat_map(|t| t.fields.iter_mut()) {
             f.line += by;
         }
     }
+}
 
+impl Tree {
     fn segment(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.fields[i - 1].end as usize };
         &self.segments[start..self.fields[i].end as usize]
@@ -140,7 +150,7 @@ impl FieldLines {
 /// order gives correct lookups.
 #[derive(Default)]
 pub struct FieldLinesBuilder {
-    lines: FieldLines,
+    lines: Tree,
     /// Recorded ancestors of the last path: (path, index + 1).
     open: Vec<(String, u32)>,
 }
@@ -171,10 +181,13 @@ impl FieldLinesBuilder {
     }
 
     pub fn finish(self) -> FieldLines {
-        let mut lines = self.lines;
-        lines.segments.shrink_to_fit();
-        lines.fields.shrink_to_fit();
-        lines
+        let mut tree = self.lines;
+        if tree.fields.is_empty() {
+            return FieldLines::default();
+        }
+        tree.segments.shrink_to_fit();
+        tree.fields.shrink_to_fit();
+        FieldLines { tree: Some(Box::new(tree)) }
     }
 }
 

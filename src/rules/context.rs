@@ -89,7 +89,7 @@ impl<'m> Ctx<'m> {
         let mut node_events: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, e) in model.events.iter().enumerate() {
             if e.object_kind == "Node" {
-                node_events.entry(e.object_name.clone()).or_default().push(i);
+                node_events.entry(e.object_name.to_string()).or_default().push(i);
             }
         }
         Ctx {

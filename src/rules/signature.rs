@@ -525,7 +525,10 @@ impl Rule for SignatureRule {
         if !self.messages.is_empty() || !m.event_reasons.is_empty() {
             let mut events: Vec<_> = ctx
                 .events_for(subject)
-                .filter(|e| self.messages.iter().any(|r| r.is_match(&e.message)) || m.event_reasons.contains(&e.reason))
+                .filter(|e| {
+                    self.messages.iter().any(|r| r.is_match(&e.message))
+                        || m.event_reasons.iter().any(|r| *r == e.reason)
+                })
                 .collect();
             // The proof (a `require` match, such as the Killing event) first,
             // then the most recent context.
