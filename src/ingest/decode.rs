@@ -449,7 +449,7 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
     };
     let origin = |item: &RawItem| Origin { source: place.source, line: Some(item.line), ..Origin::default() };
     match kind.as_str() {
-        "Pod" => match serde_json::from_slice::<wire::Pod>(&item.bytes) {
+        "Pod" => match parse_pod(&item.bytes) {
             Ok(pod) => {
                 let mut origin = origin(&item);
                 if pod_is_interesting(&pod) {
@@ -508,6 +508,19 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
         _ => {}
     }
     out
+}
+
+/// A pod, read in full only when it is not quiet: a quiet pod's container
+/// specs are dropped anyway (`add_pod`), so the lean parse skips them. A
+/// pod the lean parse rejects is parsed in full, for the full error.
+fn parse_pod(bytes: &[u8]) -> serde_json::Result<wire::Pod> {
+    if let Ok(lean) = serde_json::from_slice::<wire::LeanPod>(bytes) {
+        let pod = lean.into_pod();
+        if pod_is_quiet(&pod) {
+            return Ok(pod);
+        }
+    }
+    serde_json::from_slice::<wire::Pod>(bytes)
 }
 
 fn strip_position(message: &str) -> &str {
