@@ -796,7 +796,7 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
     // read (names, images, labels, states) but not its containers' env,
     // commands, ports, resources and probes: only rules about a container in
     // trouble read those, and they are most of a pod's memory (ARCHITECTURE.md,
-    // "Model").
+    // "model").
     let quiet = pod_is_quiet(&pod);
     let wire::Pod { metadata, spec, status } = pod;
     out.note_time(metadata.creation_timestamp);
