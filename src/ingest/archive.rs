@@ -388,7 +388,7 @@ pub enum ArchiveError {
 /// Walks an archive file (or any `Read + Seek`, e.g. a `Cursor` over stdin
 /// bytes) of the given kind, usually what [`sniff`] said. Reading starts at
 /// the reader's current position.
-pub fn walk<R: Read + Seek>(
+pub fn walk<R: Read + Seek + Send>(
     reader: R,
     kind: Kind,
     limits: &Limits,
@@ -400,7 +400,7 @@ pub fn walk<R: Read + Seek>(
 /// As [`walk`]; `name` is the input's file name, used only to name the
 /// single file inside a `.gz`/`.xz` (`kubelet.log.gz` → `kubelet.log`).
 /// Without it that file takes the name stored in the gzip header, else `data`.
-pub fn walk_named<R: Read + Seek>(
+pub fn walk_named<R: Read + Seek + Send>(
     mut reader: R,
     kind: Kind,
     name: &str,
@@ -417,11 +417,119 @@ pub fn walk_named<R: Read + Seek>(
     match kind {
         Kind::Tar => walker.tar_seekable(reader, "", 0),
         Kind::Zip => walker.zip_seekable(BufReader::new(reader), "", 0),
-        // The decoders buffer their input themselves.
-        Kind::TarGz | Kind::Gzip => walker.gzip(&mut reader, "", hint, 0),
-        Kind::TarXz | Kind::Xz => walker.xz(&mut reader, "", hint, 0),
+        // Inflating is a third of the work on a .tar.gz and cannot be split
+        // (one deflate stream): it runs on a thread of its own, ahead of the
+        // parse (BENCHMARKS.md, "Change log"). The decoders buffer their
+        // input themselves.
+        Kind::TarGz | Kind::Gzip => {
+            let mut decoder = flate2::read::MultiGzDecoder::new(reader);
+            let head = read_up_to(&mut decoder, HEAD);
+            let stored = decoder.header().and_then(|h| h.filename()).map(<[u8]>::to_vec);
+            let single = single_name(hint, stored.as_deref());
+            read_ahead(decoder, |inflated| walker.compressed(head, inflated, "gzip", "", &single, 0));
+        }
+        Kind::TarXz | Kind::Xz => match xz_decoder(reader) {
+            Ok(mut decoder) => {
+                let head = read_up_to(&mut decoder, HEAD);
+                let single = single_name(hint, None);
+                read_ahead(decoder, |inflated| walker.compressed(head, inflated, "xz", "", &single, 0));
+            }
+            Err(e) => walker.warn(WarningKind::Corrupt, "", format!("xz stream cannot be opened: {e}")),
+        },
     }
     Ok(walker.finish())
+}
+
+/// Decompressed bytes handed from the decoding thread per message.
+const AHEAD_CHUNK: usize = 1 << 20;
+/// Chunks decoded ahead of the reader: bounds the memory a bomb can take
+/// while the reader stops at its budget.
+const AHEAD_CHUNKS: usize = 4;
+
+/// Runs `consume` over what `decoder` yields, with `decoder` read on a
+/// scoped thread up to [`AHEAD_CHUNKS`] chunks ahead. The reader sees the
+/// same bytes and, at the same place, the same error as reading `decoder`
+/// directly. When `consume` returns early, the decoder stops at its next
+/// chunk.
+fn read_ahead<D: Read + Send, T>(mut decoder: D, consume: impl FnOnce(&mut dyn Read) -> T) -> T {
+    use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+    let (full, from_decoder) = sync_channel::<io::Result<Vec<u8>>>(AHEAD_CHUNKS);
+    let (to_decoder, empty) = sync_channel::<Vec<u8>>(AHEAD_CHUNKS + 2);
+    struct Ahead {
+        chunks: Receiver<io::Result<Vec<u8>>>,
+        spent: SyncSender<Vec<u8>>,
+        current: Vec<u8>,
+        at: usize,
+        done: bool,
+    }
+    impl Read for Ahead {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            while self.at == self.current.len() {
+                if self.done {
+                    return Ok(0);
+                }
+                match self.chunks.recv() {
+                    Ok(Ok(chunk)) if chunk.is_empty() => self.done = true,
+                    Ok(Ok(chunk)) => {
+                        let spent = std::mem::replace(&mut self.current, chunk);
+                        let _ = self.spent.try_send(spent);
+                        self.at = 0;
+                    }
+                    Ok(Err(e)) => {
+                        self.done = true;
+                        return Err(e);
+                    }
+                    // The decoder thread ended without a last message: it panicked.
+                    Err(_) => {
+                        self.done = true;
+                        return Err(io::Error::other("the decompressing thread stopped"));
+                    }
+                }
+            }
+            let n = out.len().min(self.current.len() - self.at);
+            out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            loop {
+                let mut chunk = empty.try_recv().unwrap_or_default();
+                chunk.resize(AHEAD_CHUNK, 0);
+                let mut filled = 0;
+                let failed = loop {
+                    match decoder.read(&mut chunk[filled..]) {
+                        Ok(0) => break None,
+                        Ok(n) => {
+                            filled += n;
+                            if filled == chunk.len() {
+                                break None;
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Some(e),
+                    }
+                };
+                chunk.truncate(filled);
+                let last = filled < AHEAD_CHUNK || failed.is_some();
+                // A send fails when the reader is done: stop decoding.
+                if filled > 0 && full.send(Ok(chunk)).is_err() {
+                    return;
+                }
+                if let Some(e) = failed {
+                    let _ = full.send(Err(e));
+                    return;
+                }
+                if last {
+                    let _ = full.send(Ok(Vec::new()));
+                    return;
+                }
+            }
+        });
+        let mut reader = Ahead { chunks: from_decoder, spent: to_decoder, current: Vec::new(), at: 0, done: false };
+        consume(&mut reader)
+    })
 }
 
 /// As [`walk_named`] for a reader without `Seek` (a pipe). Tar, gzip and xz
