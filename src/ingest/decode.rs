@@ -661,10 +661,7 @@ fn yaml_object(doc: yaml::Doc, place: &Place, out: &mut Partial) {
     if let serde_yaml::Value::Sequence(items) = &doc.value {
         // troubleshoot.sh writes custom resources as a bare YAML sequence.
         let lines = yaml::sequence_lines(doc.text, doc.line);
-        for (index, item) in items.iter().enumerate() {
-            let line = lines.get(index).copied().unwrap_or(doc.line);
-            yaml_item(item, line, Some(index), place, out);
-        }
+        yaml_items(items, &lines, doc.line, place, out);
         return;
     }
     let serde_yaml::Value::Mapping(map) = &doc.value else {
@@ -682,10 +679,7 @@ fn yaml_object(doc: yaml::Doc, place: &Place, out: &mut Partial) {
     if let Some(serde_yaml::Value::Sequence(items)) = map.get("items") {
         if kind.is_none_or(|k| k.ends_with("List")) {
             let lines = yaml::item_lines(doc.text, doc.line);
-            for (index, item) in items.iter().enumerate() {
-                let line = lines.get(index).copied().unwrap_or(doc.line);
-                yaml_item(item, line, Some(index), place, out);
-            }
+            yaml_items(items, &lines, doc.line, place, out);
             return;
         }
     }
@@ -695,12 +689,32 @@ fn yaml_object(doc: yaml::Doc, place: &Place, out: &mut Partial) {
     yaml_item(&doc.value, doc.line, None, place, out);
 }
 
+/// The items of a YAML list, converted in parallel (a must-gather's
+/// kube-system pods.yaml holds thousands) and absorbed in order.
+fn yaml_items(items: &[serde_yaml::Value], lines: &[u64], doc_line: u64, place: &Place, out: &mut Partial) {
+    let parsed: Vec<Partial> = items
+        .par_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let mut partial = Partial::default();
+            let line = lines.get(index).copied().unwrap_or(doc_line);
+            yaml_item(item, line, Some(index), place, &mut partial);
+            partial
+        })
+        .collect();
+    for partial in parsed {
+        out.absorb(partial);
+    }
+}
+
 fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: &Place, out: &mut Partial) {
     let at = match index {
         Some(i) => format!("items[{i}] at line {line}"),
         None => format!("the document at line {line}"),
     };
-    let shape: Shape = serde_yaml::from_value(value.clone()).unwrap_or_default();
+    // Deserialized from the borrowed value: cloning each item's tree twice
+    // was most of a must-gather's conversion time.
+    let shape = Shape::deserialize(value).unwrap_or_default();
     let Some(kind) = shape.kind().filter(|k| is_read_kind(k, shape.api_version.as_deref())) else {
         if index.is_some() && !value.is_mapping() {
             out.warn(
@@ -715,27 +729,27 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
     let origin = Origin { source: place.source, line: Some(line), ..Origin::default() };
     let fail = |what: &str, e: serde_yaml::Error| format!("{at} ({what}) is malformed: {e}; skipped");
     match kind.as_str() {
-        "Pod" => match serde_yaml::from_value::<wire::Pod>(value.clone()) {
+        "Pod" => match wire::Pod::deserialize(value) {
             Ok(p) => add_pod(p, origin, out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("Pod", e)),
         },
-        "Event" => match serde_yaml::from_value::<wire::Event>(value.clone()) {
+        "Event" => match wire::Event::deserialize(value) {
             Ok(ev) => add_event(ev, origin, out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("Event", e)),
         },
-        "Node" => match serde_yaml::from_value::<wire::Node>(value.clone()) {
+        "Node" => match wire::Node::deserialize(value) {
             Ok(n) => add_node(n, origin, out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("Node", e)),
         },
-        "ReplicaSet" => match serde_yaml::from_value::<wire::ReplicaSet>(value.clone()) {
+        "ReplicaSet" => match wire::ReplicaSet::deserialize(value) {
             Ok(rs) => add_replica_set(rs, origin, out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("ReplicaSet", e)),
         },
-        "ControllerRevision" => match serde_yaml::from_value::<wire::ControllerRevision>(value.clone()) {
+        "ControllerRevision" => match wire::ControllerRevision::deserialize(value) {
             Ok(cr) => add_controller_revision(cr, origin, out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("ControllerRevision", e)),
         },
-        k if WORKLOAD_KINDS.contains(&k) => match serde_yaml::from_value::<wire::Workload>(value.clone()) {
+        k if WORKLOAD_KINDS.contains(&k) => match wire::Workload::deserialize(value) {
             Ok(w) => add_workload(k, w, origin, out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail(k, e)),
         },
