@@ -70,6 +70,16 @@ impl Partial {
     /// until the merge, and slack there was a quarter of peak memory on a
     /// full-size bundle.
     pub fn shrink(mut self) -> Partial {
+        // One file's events share a namespace and a handful of kinds,
+        // reasons, types, components and hosts: one allocation each.
+        let mut seen = std::collections::HashSet::new();
+        for e in &mut self.events {
+            for text in
+                [&mut e.namespace, &mut e.object_kind, &mut e.reason, &mut e.type_, &mut e.component, &mut e.host]
+            {
+                text.intern(&mut seen);
+            }
+        }
         self.pods.shrink_to_fit();
         self.events.shrink_to_fit();
         self.nodes.shrink_to_fit();
