@@ -395,19 +395,25 @@ pub(crate) fn push_md_cell_text(out: &mut String, value: &str) {
 }
 
 fn push_md_escaped(out: &mut String, value: &str, cell: bool) {
+    push_escaped(out, value, |b| match b {
+        b'\\' => Some("\\\\"),
+        b'`' => Some("\\`"),
+        b'*' => Some("\\*"),
+        b'_' => Some("\\_"),
+        b'<' => Some("\\<"),
+        b'[' => Some("\\["),
+        b'|' if cell => Some("\\|"),
+        b'\n' | b'\r' => Some(" "),
+        _ => None,
+    });
+}
+
+/// Appends `value` with each ASCII byte that `escape` maps replaced by its
+/// escape (all escaped bytes are ASCII, so slicing stays on char boundaries).
+pub(crate) fn push_escaped(out: &mut String, value: &str, escape: impl Fn(u8) -> Option<&'static str>) {
     let mut last = 0;
     for (i, b) in value.bytes().enumerate() {
-        let escaped = match b {
-            b'\\' => "\\\\",
-            b'`' => "\\`",
-            b'*' => "\\*",
-            b'_' => "\\_",
-            b'<' => "\\<",
-            b'[' => "\\[",
-            b'|' if cell => "\\|",
-            b'\n' | b'\r' => " ",
-            _ => continue,
-        };
+        let Some(escaped) = escape(b) else { continue };
         out.push_str(&value[last..i]);
         out.push_str(escaped);
         last = i + 1;

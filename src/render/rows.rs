@@ -11,22 +11,15 @@ use std::fmt::Write;
 
 /// Appends `text` escaped as minijinja's HTML autoescape does.
 pub(crate) fn push_html(out: &mut String, text: &str) {
-    let mut last = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let escaped = match b {
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'&' => "&amp;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            b'/' => "&#x2f;",
-            _ => continue,
-        };
-        out.push_str(&text[last..i]);
-        out.push_str(escaped);
-        last = i + 1;
-    }
-    out.push_str(&text[last..]);
+    super::push_escaped(out, text, |b| match b {
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'&' => Some("&amp;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#x27;"),
+        b'/' => Some("&#x2f;"),
+        _ => None,
+    });
 }
 
 fn kind_str(e: &TimelineEntry) -> String {
