@@ -120,7 +120,7 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
                     let source = model.sources.add(&display, &display);
                     let mut partial = decode::Partial::default();
                     decode::document(&bytes, source, &display, &display, &mut partial);
-                    partials.push(partial);
+                    partials.push(partial.shrink());
                     InputSummary {
                         path: display,
                         layout: Layout::Stream,
@@ -468,7 +468,7 @@ impl<'a> Visitor<'a> {
                 });
             }
         }
-        partials.push(std::mem::take(&mut self.partial));
+        partials.push(std::mem::take(&mut self.partial).shrink());
         InputSummary {
             path: display.to_string(),
             layout,

@@ -151,22 +151,26 @@ impl Tree {
 #[derive(Default)]
 pub struct FieldLinesBuilder {
     lines: Tree,
-    /// Recorded ancestors of the last path: (path, index + 1).
-    open: Vec<(String, u32)>,
+    /// The last path pushed.
+    last: String,
+    /// Its recorded ancestors, outermost first: (length of the ancestor's
+    /// path, a prefix of `last`; its index + 1).
+    open: Vec<(usize, u32)>,
 }
 
 impl FieldLinesBuilder {
     pub fn push(&mut self, path: &str, line: u64) {
-        let under = |ancestor: &str| {
-            path.len() > ancestor.len()
-                && path.starts_with(ancestor)
-                && matches!(path.as_bytes()[ancestor.len()], b'.' | b'[')
+        let last = &self.last;
+        let under = |len: usize| {
+            path.len() > len
+                && path.as_bytes().starts_with(&last.as_bytes()[..len])
+                && matches!(path.as_bytes()[len], b'.' | b'[')
         };
-        while self.open.last().is_some_and(|(ancestor, _)| !under(ancestor)) {
+        while self.open.last().is_some_and(|&(len, _)| !under(len)) {
             self.open.pop();
         }
         let (parent, segment) = match self.open.last() {
-            Some((ancestor, index)) => (*index, &path[ancestor.len()..]),
+            Some(&(len, index)) => (index, &path[len..]),
             None => (0, path),
         };
         let lines = &mut self.lines;
@@ -177,7 +181,9 @@ impl FieldLinesBuilder {
         };
         lines.segments.push_str(segment);
         lines.fields.push(Field { end, parent, line });
-        self.open.push((path.to_string(), lines.fields.len() as u32));
+        self.open.push((path.len(), lines.fields.len() as u32));
+        self.last.clear();
+        self.last.push_str(path);
     }
 
     pub fn finish(self) -> FieldLines {
