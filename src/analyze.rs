@@ -42,11 +42,13 @@ pub fn analyze_timed(
     catalog: &Catalog,
     timings: &mut Timings,
 ) -> Result<Report, IngestError> {
+    let watched = |pod: &crate::model::Pod, c: &crate::model::Container| catalog.watches(pod, c);
     let load = LoadOptions {
         patterns: catalog.compiled_patterns(),
         limits: options.limits,
         layout: options.layout,
         logs_for: options.logs_for.clone(),
+        watched: Some(&watched),
     };
     let ingested = ingest::load(inputs, &load)?;
     let model = ingested.model;

@@ -1018,7 +1018,7 @@ mod tests {
             restart_policy: "Always".into(),
             created: None,
             deleted: None,
-            labels: BTreeMap::new(),
+            labels: Default::default(),
             owner: Some(OwnerRef { kind: "ReplicaSet".into(), name: rs.into() }),
             ready: Some(false),
             conditions: Vec::new(),
@@ -1041,7 +1041,7 @@ mod tests {
         ]);
         // The model's owner chain needs the ReplicaSet workloads; the hash label suffices.
         let mut pod = pod_of("web-bbb");
-        pod.labels.insert("pod-template-hash".into(), "bbb".into());
+        std::sync::Arc::make_mut(&mut pod.labels).insert("pod-template-hash".into(), "bbb".into());
         let t = trigger_for(&model, &pod, "web").expect("a Deployment pod has a trigger");
         assert_eq!(t.status, TriggerStatus::NoChange);
         assert!(t.changes.is_empty(), "{:?}", t.changes);
@@ -1061,7 +1061,7 @@ mod tests {
             ("web-ccc", 7, None, image("w:3")),
         ]);
         let mut pod = pod_of("web-ccc");
-        pod.labels.insert("pod-template-hash".into(), "ccc".into());
+        std::sync::Arc::make_mut(&mut pod.labels).insert("pod-template-hash".into(), "ccc".into());
         let t = trigger_for(&model, &pod, "web").expect("trigger");
         assert_eq!(t.status, TriggerStatus::Changed);
         assert!(!t.healthy_proven);
@@ -1076,7 +1076,7 @@ mod tests {
         let t1 = template(r#"{"spec":{"containers":[{"name":"web","image":"w:1"}]}}"#);
         let model = model_with(vec![("web-aaa", 1, Some(2), t1)]);
         let mut pod = pod_of("web-aaa");
-        pod.labels.insert("pod-template-hash".into(), "aaa".into());
+        std::sync::Arc::make_mut(&mut pod.labels).insert("pod-template-hash".into(), "aaa".into());
         let t = trigger_for(&model, &pod, "web").expect("trigger");
         assert_eq!(t.status, TriggerStatus::NoHealthyRevision);
         assert!(t.summary.contains("is the only revision"), "{}", t.summary);

@@ -13,11 +13,13 @@ use crate::model::revision::Revision;
 use crate::model::source::{Origin, SourceId, Warning, WarningCode};
 use crate::model::time::Time;
 use crate::model::{
-    Container, ContainerKey, ContainerStatus, Event, LogFile, Model, Node, OwnerRef, Pod, State, Termination, Workload,
+    Container, ContainerKey, ContainerStatus, Event, LogFile, Model, Node, OwnerRef, Pod, PodCondition, State,
+    Termination, UnreadEvents, Workload,
 };
 use rayon::prelude::*;
 use serde::Deserialize;
 use std::io::Read;
+use std::sync::Arc;
 
 /// Items parsed per parallel batch: big enough to amortise rayon's
 /// dispatch, small enough to keep memory flat on a 1 GB list.
@@ -35,6 +37,9 @@ pub struct Partial {
     pub pipeline_logs: Vec<crate::model::PipelineLog>,
     pub warnings: Vec<Warning>,
     pub latest: Option<Time>,
+    /// Events about these pods are dropped as they are parsed: nothing will
+    /// read them (`UnreadEvents`). Their times still count for the snapshot.
+    pub unread_events: Option<Arc<UnreadEvents>>,
 }
 
 impl Partial {
@@ -80,6 +85,22 @@ impl Partial {
                 text.intern(&mut seen);
             }
         }
+        // Pods: the label sets of one ReplicaSet's replicas, and conditions.
+        let mut label_sets: std::collections::HashSet<Arc<std::collections::BTreeMap<String, String>>> =
+            Default::default();
+        for pod in &mut self.pods {
+            match label_sets.get(&*pod.labels) {
+                Some(shared) => pod.labels = shared.clone(),
+                None => {
+                    label_sets.insert(pod.labels.clone());
+                }
+            }
+            for c in &mut pod.conditions {
+                for text in [&mut c.type_, &mut c.status, &mut c.reason, &mut c.message] {
+                    text.intern(&mut seen);
+                }
+            }
+        }
         self.pods.shrink_to_fit();
         self.events.shrink_to_fit();
         self.nodes.shrink_to_fit();
@@ -90,7 +111,10 @@ impl Partial {
 
     fn absorb(&mut self, other: Partial) {
         self.pods.extend(other.pods);
-        self.events.extend(other.events);
+        match &self.unread_events {
+            Some(unread) => self.events.extend(other.events.into_iter().filter(|e| !unread.covers(e))),
+            None => self.events.extend(other.events),
+        }
         self.nodes.extend(other.nodes);
         self.workloads.extend(other.workloads);
         self.revisions.extend(other.revisions);
@@ -878,6 +902,10 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
             containers.push(if quiet { container.quiet() } else { container });
         }
     }
+    // Not collected in place: that would keep the wire list's larger,
+    // doubled allocation for every pod.
+    let mut conditions = Vec::with_capacity(status.conditions.len());
+    conditions.extend(status.conditions.into_iter().map(PodCondition::from));
     out.pods.push(Pod {
         namespace: metadata.namespace,
         name: metadata.name,
@@ -890,10 +918,10 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
         restart_policy: spec.restart_policy,
         created: metadata.creation_timestamp,
         deleted: metadata.deletion_timestamp,
-        labels: metadata.labels,
+        labels: Arc::new(metadata.labels),
         owner,
         ready,
-        conditions: status.conditions,
+        conditions,
         containers,
         origin,
     });
@@ -929,6 +957,9 @@ fn add_event(ev: wire::Event, origin: Origin, out: &mut Partial) {
         source.component
     };
     let namespace = if object.namespace.is_empty() { ev.metadata.namespace } else { object.namespace };
+    if object.kind == "Pod" && out.unread_events.as_ref().is_some_and(|u| u.has_pod(&namespace, &object.name)) {
+        return;
+    }
     out.events.push(Event {
         namespace: namespace.into(),
         object_kind: object.kind.into(),

@@ -26,7 +26,7 @@ pub mod yaml;
 
 use crate::logscan::{self, LogPatterns};
 use crate::model::source::{SourceId, Sources, Warning, WarningCode};
-use crate::model::{ContainerKey, LogFile, LogLocation, Model, PipelineLog};
+use crate::model::{Container, ContainerKey, LogFile, LogLocation, Model, PipelineLog, Pod, UnreadEvents};
 use layout::{FileRole, Layout, LogSlot};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -55,7 +55,7 @@ impl Input {
 
 /// How to read the inputs.
 #[derive(Default)]
-pub struct LoadOptions {
+pub struct LoadOptions<'a> {
     /// Log patterns of every rule: archive logs are scanned as they stream.
     pub patterns: LogPatterns,
     pub limits: archive::Limits,
@@ -63,6 +63,9 @@ pub struct LoadOptions {
     pub layout: Option<Layout>,
     /// Loose log files attributed by the user: (file, container, previous?).
     pub logs_for: Vec<(PathBuf, ContainerKey, bool)>,
+    /// The rules' watch (`Catalog::watches`): with it, events of quiet pods
+    /// that no rule watches are not kept (`model::UnreadEvents`).
+    pub watched: Option<&'a (dyn Fn(&Pod, &Container) -> bool + Sync)>,
 }
 
 /// Summary of one input for the report (`inputs[]` in the JSON contract).
@@ -139,7 +142,10 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
                     }
                 })?;
                 if meta.is_dir() {
-                    directory(path, &display, options, &mut model.sources, &mut partials)
+                    // Events are dropped while parsing only when no other
+                    // input can bring another copy of a pod.
+                    let events_after_pods = inputs.len() == 1;
+                    directory(path, &display, options, events_after_pods, &mut model.sources, &mut partials)
                 } else {
                     let mut file = std::fs::File::open(path).map_err(io)?;
                     let mut head = [0u8; 512];
@@ -156,7 +162,7 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
                         let job = Job { input: display.clone(), rel: display.clone(), role, full: path.clone() };
                         let source = model.sources.add(&display, &display);
                         crate::progress::expect(meta.len());
-                        partials.push(parse_job(&job, source).shrink());
+                        partials.push(parse_job(&job, source, None).shrink());
                         crate::progress::advance(meta.len());
                         let layout = options.layout.or(detected).unwrap_or(Layout::Files);
                         InputSummary { path: display, layout, container: "file", files_read: 1, files_ignored: 0 }
@@ -168,6 +174,9 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
     }
     decode::Partial::merge_all(partials, &mut model);
     model.finish();
+    if let Some(watched) = options.watched {
+        model.drop_unread_events(watched);
+    }
     Ok(Ingested { model, inputs: summaries })
 }
 
@@ -219,6 +228,7 @@ fn directory(
     path: &Path,
     display: &str,
     options: &LoadOptions,
+    events_after_pods: bool,
     sources: &mut Sources,
     partials: &mut Vec<decode::Partial>,
 ) -> InputSummary {
@@ -275,16 +285,42 @@ fn directory(
         _ => std::fs::metadata(&job.full).map(|m| m.len()).unwrap_or(0),
     };
     crate::progress::expect(jobs.par_iter().map(size).sum());
-    let parsed: Vec<decode::Partial> = jobs
-        .par_iter()
-        .zip(ids.par_iter())
-        .map(|(job, &id)| {
-            let partial = parse_job(job, id).shrink();
-            crate::progress::advance(size(job));
-            partial
-        })
-        .collect();
-    partials.extend(parsed);
+    let parse = |indices: &[usize], unread: Option<&Arc<UnreadEvents>>| -> Vec<decode::Partial> {
+        indices
+            .par_iter()
+            .map(|&i| {
+                let partial = parse_job(&jobs[i], ids[i], unread.cloned()).shrink();
+                crate::progress::advance(size(&jobs[i]));
+                partial
+            })
+            .collect()
+    };
+    // Most events of a large bundle are about healthy pods, and nothing reads
+    // those: parsing the event files after the others lets them be dropped
+    // as they are read instead of held until the merge.
+    let watched = options.watched.filter(|_| events_after_pods);
+    let (later, first): (Vec<usize>, Vec<usize>) =
+        (0..jobs.len()).partition(|&i| watched.is_some() && names_events(&jobs[i]));
+    let mut parsed: Vec<Option<decode::Partial>> = (0..jobs.len()).map(|_| None).collect();
+    for (i, partial) in first.iter().zip(parse(&first, None)) {
+        parsed[*i] = Some(partial);
+    }
+    if let Some(watched) = watched.filter(|_| !later.is_empty()) {
+        let pods = parsed.iter().flatten().flat_map(|p| &p.pods);
+        let unread = Arc::new(UnreadEvents::of_copies(pods, watched));
+        let mut late = parse(&later, Some(&unread));
+        // An event file that also held pods could change which pods are
+        // quiet: read the event files again, keeping every event (the
+        // merge then drops the same ones from final pods).
+        let conflict = late.iter().flat_map(|p| &p.pods).any(|p| unread.has_pod(&p.namespace, &p.name));
+        if conflict {
+            late = parse(&later, None);
+        }
+        for (i, partial) in later.iter().zip(late) {
+            parsed[*i] = Some(partial);
+        }
+    }
+    partials.extend(parsed.into_iter().flatten());
     let ignored = jobs.iter().filter(|j| matches!(j.role, FileRole::Ignored)).count();
     InputSummary {
         path: display.to_string(),
@@ -295,10 +331,16 @@ fn directory(
     }
 }
 
+/// Whether a file's path says it holds events (`events/`, `events.json`,
+/// `events.yaml`): such files are read after the others.
+fn names_events(job: &Job) -> bool {
+    matches!(job.role, FileRole::Document) && job.rel.to_ascii_lowercase().contains("event")
+}
+
 /// One file of a directory (or a loose file): parsed now, except logs,
 /// which are only located.
-fn parse_job(job: &Job, source: SourceId) -> decode::Partial {
-    let mut partial = decode::Partial::default();
+fn parse_job(job: &Job, source: SourceId, unread_events: Option<Arc<UnreadEvents>>) -> decode::Partial {
+    let mut partial = decode::Partial { unread_events, ..Default::default() };
     let size = || std::fs::metadata(&job.full).map(|m| m.len()).unwrap_or(0);
     let unreadable = |partial: &mut decode::Partial, e: std::io::Error| {
         partial.warn(WarningCode::UnreadableFile, &job.input, &job.rel, format!("cannot read: {e}; file skipped"))
@@ -409,7 +451,7 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, unreadable: &mut Vec<
 /// Handles archive entries as they stream past.
 struct Visitor<'a> {
     input: &'a str,
-    options: &'a LoadOptions,
+    options: &'a LoadOptions<'a>,
     sources: &'a mut Sources,
     partial: decode::Partial,
     votes: BTreeMap<Layout, usize>,
@@ -567,4 +609,125 @@ impl Visitor<'_> {
 
 pub(crate) fn warning(code: WarningCode, input: &str, file: &str, message: String) -> Warning {
     Warning { code, input: input.to_string(), source: file.to_string(), message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, restarts: i64) -> String {
+        let waiting = if restarts > 0 {
+            r#"{"waiting":{"reason":"CrashLoopBackOff","message":"back-off"}}"#
+        } else {
+            r#"{"running":{"startedAt":"2026-01-01T10:00:00Z"}}"#
+        };
+        let ready = restarts == 0;
+        let last = if restarts > 0 {
+            r#"{"terminated":{"exitCode":1,"reason":"Error","finishedAt":"2026-01-01T11:59:00Z"}}"#
+        } else {
+            "{}"
+        };
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"{name}","namespace":"shop","uid":"uid-{name}"}},
+            "spec":{{"nodeName":"n1","containers":[{{"name":"app","image":"app:1"}}]}},
+            "status":{{"phase":"Running","conditions":[{{"type":"Ready","status":"{}"}}],
+            "containerStatuses":[{{"name":"app","ready":{ready},"restartCount":{restarts},"image":"app:1","state":{waiting},
+            "lastState":{last}}}]}}}}"#,
+            if ready { "True" } else { "False" }
+        )
+    }
+
+    fn event(kind: &str, name: &str, reason: &str, at: &str) -> String {
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Event","metadata":{{"name":"{name}.1","namespace":"shop"}},
+            "involvedObject":{{"kind":"{kind}","name":"{name}","namespace":"shop"}},
+            "reason":"{reason}","message":"{reason} {name}","type":"Normal","count":1,
+            "firstTimestamp":"{at}","lastTimestamp":"{at}"}}"#
+        )
+    }
+
+    fn list(items: &[String]) -> String {
+        format!(r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#, items.join(","))
+    }
+
+    /// web-1 is quiet, api-1 crash-loops, calico-node-1 is quiet but watched,
+    /// api-0 is gone; web-1's event is the latest of all.
+    fn events() -> String {
+        list(&[
+            event("Pod", "web-1", "Started", "2026-01-01T12:00:00Z"),
+            event("Pod", "api-1", "BackOff", "2026-01-01T10:05:00Z"),
+            event("Pod", "calico-node-1", "Started", "2026-01-01T10:01:00Z"),
+            event("Pod", "api-0", "BackOff", "2026-01-01T09:00:00Z"),
+            event("Node", "n1", "NodeReady", "2026-01-01T08:00:00Z"),
+        ])
+    }
+
+    fn pods() -> String {
+        list(&[pod("web-1", 0), pod("api-1", 3), pod("calico-node-1", 0)])
+    }
+
+    fn watched(pod: &Pod, _: &Container) -> bool {
+        pod.name.starts_with("calico-node")
+    }
+
+    fn load_paths(paths: &[PathBuf]) -> Model {
+        let options = LoadOptions { watched: Some(&watched), ..Default::default() };
+        let inputs: Vec<Input> = paths.iter().cloned().map(Input::Path).collect();
+        load(&inputs, &options).expect("loads").model
+    }
+
+    fn kept(model: &Model) -> Vec<String> {
+        model.events.iter().map(|e| format!("{}/{}", e.object_kind, e.object_name)).collect()
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    /// Sorted by namespace and object name (`Model::finish`).
+    const KEPT: [&str; 4] = ["Pod/api-0", "Pod/api-1", "Pod/calico-node-1", "Node/n1"];
+
+    #[test]
+    fn events_of_quiet_unwatched_pods_are_not_kept_but_their_times_count() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "cluster-resources/pods/shop.json", &pods());
+        write(dir.path(), "cluster-resources/events/shop.json", &events());
+        let model = load_paths(&[dir.path().to_path_buf()]);
+        assert_eq!(kept(&model), KEPT);
+        assert_eq!(model.latest_time, crate::model::time::Time::parse("2026-01-01T12:00:00Z"));
+    }
+
+    #[test]
+    fn the_same_events_are_kept_whatever_the_order_or_shape_of_the_inputs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Events before pods, as two loose files: dropped at the merge only.
+        let events = write(dir.path(), "a-events.json", &events());
+        let pods = write(dir.path(), "b-pods.json", &pods());
+        assert_eq!(kept(&load_paths(&[events, pods])), KEPT);
+    }
+
+    #[test]
+    fn a_crashing_copy_of_a_pod_in_an_event_file_keeps_its_events() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "cluster-resources/pods/shop.json", &pods());
+        // A later snapshot of web-1, restarting, in a file read with the
+        // events: it wins the merge, so web-1 is a subject.
+        let with_pod = list(&[event("Pod", "web-1", "BackOff", "2026-01-01T12:00:00Z"), pod("web-1", 2)]);
+        write(dir.path(), "cluster-resources/events/shop.json", &with_pod);
+        let model = load_paths(&[dir.path().to_path_buf()]);
+        assert!(kept(&model).contains(&"Pod/web-1".to_string()), "{:?}", kept(&model));
+    }
+
+    #[test]
+    fn without_the_rules_watch_every_event_is_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "cluster-resources/pods/shop.json", &pods());
+        write(dir.path(), "cluster-resources/events/shop.json", &events());
+        let inputs = [Input::Path(dir.path().to_path_buf())];
+        let model = load(&inputs, &LoadOptions::default()).expect("loads").model;
+        assert_eq!(model.events.len(), 5);
+    }
 }

@@ -52,14 +52,39 @@ pub struct Pod {
     pub restart_policy: String,
     pub created: Option<Time>,
     pub deleted: Option<Time>,
-    pub labels: BTreeMap<String, String>,
+    /// Shared: the replicas of one ReplicaSet carry the same labels, and a
+    /// file's pods share one copy of each set (`decode::Partial::shrink`).
+    pub labels: std::sync::Arc<BTreeMap<String, String>>,
     /// The controller owner as written on the pod (usually a ReplicaSet).
     pub owner: Option<OwnerRef>,
     pub ready: Option<bool>,
-    pub conditions: Vec<wire::Condition>,
+    pub conditions: Vec<PodCondition>,
     /// Init containers first, in spec order, then app containers.
     pub containers: Vec<Container>,
     pub origin: Origin,
+}
+
+/// One of `status.conditions`. Every pod has about five, with the same few
+/// types, statuses and reasons: those are `Text`, shared within a file.
+#[derive(Clone, Debug, Default)]
+pub struct PodCondition {
+    pub type_: Text,
+    pub status: Text,
+    pub reason: Text,
+    pub message: Text,
+    pub last_transition_time: Option<Time>,
+}
+
+impl From<wire::Condition> for PodCondition {
+    fn from(c: wire::Condition) -> PodCondition {
+        PodCondition {
+            type_: c.type_.into(),
+            status: c.status.into(),
+            reason: c.reason.into(),
+            message: c.message.into(),
+            last_transition_time: c.last_transition_time,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,6 +210,22 @@ impl Container {
 impl Pod {
     pub fn container(&self, name: &str) -> Option<&Container> {
         self.containers.iter().find(|c| c.name == name)
+    }
+
+    /// Running, Ready, not being deleted, and every container (no init
+    /// containers) running, ready and never restarted. No symptom applies to
+    /// such a pod: it becomes a subject only when a rule watches one of its
+    /// containers.
+    pub fn is_quiet(&self) -> bool {
+        self.phase == "Running"
+            && self.deleted.is_none()
+            && self.ready == Some(true)
+            && self.containers.iter().all(|c| {
+                !c.init
+                    && c.status.as_ref().is_some_and(|s| {
+                        s.ready && s.restart_count == 0 && matches!(s.state, State::Running { .. } | State::Unknown)
+                    })
+            })
     }
 
     /// How much of the pod a copy carries: statuses count most, then specs.
@@ -318,6 +359,56 @@ impl PartialEq<Text> for str {
 impl PartialEq<Text> for &str {
     fn eq(&self, other: &Text) -> bool {
         **self == *other.0
+    }
+}
+
+/// The pods whose events no reader asks for: quiet pods (`Pod::is_quiet`)
+/// with no watched container. Events are read for a subject's pod, for pods
+/// no longer in the bundle, and for nodes — never for a quiet, unwatched pod
+/// that is present. On a large bundle these are most events (a healthy
+/// pod's Scheduled, Pulling, Pulled, Created, Started), and dropping them as
+/// they are parsed keeps them out of memory (ARCHITECTURE.md, "model").
+#[derive(Debug, Default)]
+pub struct UnreadEvents {
+    /// Namespace → pod names.
+    pods: std::collections::HashMap<String, std::collections::HashSet<String>>,
+}
+
+impl UnreadEvents {
+    /// From pods as read, several copies of one pod included: a pod counts
+    /// only when every copy is quiet and unwatched, as the copy that wins the
+    /// merge (`Model::finish`) is one of them.
+    pub fn of_copies<'a>(
+        pods: impl Iterator<Item = &'a Pod>,
+        watched: &dyn Fn(&Pod, &Container) -> bool,
+    ) -> UnreadEvents {
+        let mut all_quiet: BTreeMap<(&str, &str), bool> = BTreeMap::new();
+        for pod in pods {
+            let quiet = pod.is_quiet() && !pod.containers.iter().any(|c| watched(pod, c));
+            *all_quiet.entry((&pod.namespace, &pod.name)).or_insert(true) &= quiet;
+        }
+        let mut unread = UnreadEvents::default();
+        for ((namespace, name), quiet) in all_quiet {
+            if quiet {
+                unread.pods.entry(namespace.to_string()).or_default().insert(name.to_string());
+            }
+        }
+        unread
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pods.is_empty()
+    }
+
+    /// Whether `event` is about one of these pods.
+    pub fn covers(&self, event: &Event) -> bool {
+        event.object_kind == "Pod"
+            && self.pods.get(event.namespace.as_str()).is_some_and(|names| names.contains(event.object_name.as_str()))
+    }
+
+    /// Whether the pod `namespace/name` is one of these.
+    pub fn has_pod(&self, namespace: &str, name: &str) -> bool {
+        self.pods.get(namespace).is_some_and(|names| names.contains(name))
     }
 }
 
@@ -582,6 +673,17 @@ impl Model {
                     }
                 }
             }
+        }
+    }
+
+    /// Drops the events of pods no reader will ask about (see [`UnreadEvents`]),
+    /// once the pods are final (`finish`). Ingest already drops most of them
+    /// as they are parsed; this makes the result the same whatever the input's
+    /// shape or order.
+    pub fn drop_unread_events(&mut self, watched: &dyn Fn(&Pod, &Container) -> bool) {
+        let unread = UnreadEvents::of_copies(self.pods.iter(), watched);
+        if !unread.is_empty() {
+            self.events.retain(|e| !unread.covers(e));
         }
     }
 
