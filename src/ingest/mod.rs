@@ -53,6 +53,10 @@ impl Input {
     }
 }
 
+/// Whether some rule watches a container that is not in trouble
+/// (`rules::Catalog::watches`).
+pub type Watched = dyn Fn(&Pod, &Container) -> bool + Sync;
+
 /// How to read the inputs.
 #[derive(Default)]
 pub struct LoadOptions<'a> {
@@ -65,7 +69,7 @@ pub struct LoadOptions<'a> {
     pub logs_for: Vec<(PathBuf, ContainerKey, bool)>,
     /// The rules' watch (`Catalog::watches`): with it, events of quiet pods
     /// that no rule watches are not kept (`model::UnreadEvents`).
-    pub watched: Option<&'a (dyn Fn(&Pod, &Container) -> bool + Sync)>,
+    pub watched: Option<&'a Watched>,
 }
 
 /// Summary of one input for the report (`inputs[]` in the JSON contract).
