@@ -55,7 +55,7 @@ impl Input {
 
 /// Whether some rule watches a container that is not in trouble
 /// (`rules::Catalog::watches`).
-pub type Watched = dyn Fn(&Pod, &Container) -> bool + Sync;
+pub type Watched<'a> = dyn Fn(&Pod, &Container) -> bool + Sync + 'a;
 
 /// How to read the inputs.
 #[derive(Default)]
@@ -69,7 +69,7 @@ pub struct LoadOptions<'a> {
     pub logs_for: Vec<(PathBuf, ContainerKey, bool)>,
     /// The rules' watch (`Catalog::watches`): with it, events of quiet pods
     /// that no rule watches are not kept (`model::UnreadEvents`).
-    pub watched: Option<&'a Watched>,
+    pub watched: Option<&'a Watched<'a>>,
 }
 
 /// Summary of one input for the report (`inputs[]` in the JSON contract).
