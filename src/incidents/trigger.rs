@@ -2,7 +2,9 @@
 //! with the last revision that ran healthy (ReplicaSets of a Deployment,
 //! ControllerRevisions of a DaemonSet or StatefulSet).
 
-use crate::model::revision::{EnvValue, PodTemplate, RESTARTED_AT, Revision, RevisionKind, TemplateContainer};
+use crate::model::revision::{
+    EnvValue, LoadedTemplate, PodTemplate, RESTARTED_AT, Revision, RevisionKind, TemplateContainer,
+};
 use crate::model::time::Time;
 use crate::model::{Model, OwnerRef, Pod, Probe};
 use crate::report::WorkloadRef;
@@ -134,26 +136,43 @@ impl<'m> Index<'m> {
             _ => return None,
         };
         let workload = WorkloadRef { kind: top.kind.clone(), namespace: pod.namespace.clone(), name: top.name.clone() };
-        let history: Vec<&Revision> = self
+        let mut history: Vec<&Revision> = self
             .revisions
             .get(&(revision_kind == RevisionKind::ReplicaSet, pod.namespace.as_str(), top.name.as_str()))
             .into_iter()
             .flatten()
             .map(|&i| &model.revisions[i])
             // A revision read without its template (a list that dropped `spec`) cannot be compared.
-            .filter(|r| r.kind == revision_kind && r.namespace == pod.namespace && !r.template.containers.is_empty())
+            .filter(|r| r.kind == revision_kind && r.namespace == pod.namespace && r.template_containers() > 0)
             .filter(|r| belongs(r, &top))
             .collect();
-        let Some(current) = history.iter().copied().find(|r| runs(r, pod)) else {
-            return Some(no_history(&workload, revision_kind, pod, history.len()));
-        };
-        let mut older: Vec<&Revision> = history.iter().copied().filter(|r| is_older(r, current)).collect();
-        older.sort_by(|a, b| (b.number, b.created, &b.name).cmp(&(a.number, a.created, &a.name)));
-        let proven = older.iter().copied().find(|r| self.ran_healthy(r));
-        let Some(baseline) = proven.or_else(|| older.first().copied()) else {
-            return Some(self.only_revision(&workload, current, pod, history.len()));
-        };
-        Some(compare(model, &workload, current, baseline, proven.is_some(), container))
+        // Templates are read (from their files, `Revision::template`) only
+        // for the two revisions chosen; one that cannot be read is left out
+        // of the history, as one without a template is, and the choice made
+        // again. The chosen pair is the one a history of only readable
+        // revisions gives.
+        loop {
+            let Some(current) = history.iter().copied().find(|r| runs(r, pod)) else {
+                return Some(no_history(&workload, revision_kind, pod, history.len()));
+            };
+            let Some(current_template) = current.template() else {
+                history.retain(|r| !std::ptr::eq(*r, current));
+                continue;
+            };
+            let mut older: Vec<&Revision> = history.iter().copied().filter(|r| is_older(r, current)).collect();
+            older.sort_by(|a, b| (b.number, b.created, &b.name).cmp(&(a.number, a.created, &a.name)));
+            let proven = older.iter().copied().find(|r| self.ran_healthy(r));
+            let Some(baseline) = proven.or_else(|| older.first().copied()) else {
+                let current = (current, current_template);
+                return Some(self.only_revision(&workload, current, pod, history.len()));
+            };
+            let Some(baseline_template) = baseline.template() else {
+                history.retain(|r| !std::ptr::eq(*r, baseline));
+                continue;
+            };
+            let (current, baseline) = ((current, current_template), (baseline, baseline_template));
+            return Some(compare(model, &workload, current, baseline, proven.is_some(), container));
+        }
     }
 
     /// The pods of the model that run revision `r`, in model order.
@@ -223,7 +242,13 @@ impl<'m> Index<'m> {
         r.ready.is_some_and(|n| n > 0) || self.pods_running(r).any(|p| p.ready == Some(true))
     }
 
-    fn only_revision(&self, workload: &WorkloadRef, current: &'m Revision, pod: &Pod, held: usize) -> Trigger {
+    fn only_revision(
+        &self,
+        workload: &WorkloadRef,
+        (current, current_template): WithTemplate<'m>,
+        pod: &Pod,
+        held: usize,
+    ) -> Trigger {
         let model = self.model;
         let which = if held == 1 { "only" } else { "oldest" };
         let mut summary = format!(
@@ -253,7 +278,7 @@ impl<'m> Index<'m> {
             rolled_out_at: current.created,
             changes: Vec::new(),
             summary,
-            evidence: vec![revision_evidence(model, current, None)],
+            evidence: vec![revision_evidence(model, current, current_template, None)],
             remediation: vec![history_command(workload, None)],
         }
     }
@@ -391,15 +416,18 @@ fn capitalise(text: &str) -> String {
     }
 }
 
+/// A revision with its template.
+type WithTemplate<'a> = (&'a Revision, &'a LoadedTemplate);
+
 fn compare(
     model: &Model,
     workload: &WorkloadRef,
-    current: &Revision,
-    baseline: &Revision,
+    (current, current_template): WithTemplate,
+    (baseline, baseline_template): WithTemplate,
     proven: bool,
     container: &str,
 ) -> Trigger {
-    let found = diff(&baseline.template, &current.template, container);
+    let found = diff(&baseline_template.template, &current_template.template, container);
     let base = if proven {
         format!("{} ran healthy", label(baseline))
     } else {
@@ -416,8 +444,8 @@ fn compare(
         }
         (TriggerStatus::Changed, format!("{text}; {base}."))
     } else {
-        let restarted = current.template.annotations.get(RESTARTED_AT);
-        if restarted.is_some() && restarted != baseline.template.annotations.get(RESTARTED_AT) {
+        let restarted = current_template.template.annotations.get(RESTARTED_AT);
+        if restarted.is_some() && restarted != baseline_template.template.annotations.get(RESTARTED_AT) {
             (
                 TriggerStatus::NoChange,
                 format!(
@@ -439,8 +467,8 @@ fn compare(
     };
     let first = found.first();
     let evidence = vec![
-        revision_evidence(model, current, first.and_then(|c| c.after_path.as_deref())),
-        revision_evidence(model, baseline, first.and_then(|c| c.before_path.as_deref())),
+        revision_evidence(model, current, current_template, first.and_then(|c| c.after_path.as_deref())),
+        revision_evidence(model, baseline, baseline_template, first.and_then(|c| c.before_path.as_deref())),
     ];
     let mut remediation = Vec::new();
     if status == TriggerStatus::Changed {
@@ -475,7 +503,7 @@ fn compare(
 }
 
 /// One Evidence for a revision object, at the changed field when there is one.
-fn revision_evidence(model: &Model, r: &Revision, rel: Option<&str>) -> Evidence {
+fn revision_evidence(model: &Model, r: &Revision, template: &LoadedTemplate, rel: Option<&str>) -> Evidence {
     let source = model.sources.get(r.origin.source);
     let path = match rel {
         Some(rel) => format!("{}.{rel}", r.template_path),
@@ -492,7 +520,7 @@ fn revision_evidence(model: &Model, r: &Revision, rel: Option<&str>) -> Evidence
         kind: if r.origin.describe { EvidenceKind::Describe } else { EvidenceKind::Spec },
         input: source.input.clone(),
         source: source.path.clone(),
-        line: r.origin.line_of(&path),
+        line: template.field_lines.line_of(&path).or(r.origin.line),
         path: Some(path),
         text: format!("{} {}{number}{created}{ready}", r.kind.as_str(), r.name),
         time: r.created,
@@ -872,6 +900,7 @@ pub fn probe_text(p: &Probe) -> String {
 mod tests {
     use super::*;
     use crate::ingest::wire;
+    use crate::model::revision::{ItemInFile, LazyTemplate};
     use crate::model::source::Origin;
     use std::collections::BTreeMap;
 
@@ -983,6 +1012,11 @@ mod tests {
     }
 
     fn model_with(revisions: Vec<(&str, i64, Option<i64>, PodTemplate)>) -> Model {
+        let parsed = |(name, number, ready, t)| (name, number, ready, LazyTemplate::parsed(t, Default::default()));
+        model_with_lazy(revisions.into_iter().map(parsed).collect())
+    }
+
+    fn model_with_lazy(revisions: Vec<(&str, i64, Option<i64>, LazyTemplate)>) -> Model {
         let mut model = Model::default();
         let source = model.sources.add("bundle", "cluster-resources/replicasets/shop.json");
         for (i, (name, number, ready, template)) in revisions.into_iter().enumerate() {
@@ -996,7 +1030,7 @@ mod tests {
                 hash: name.strip_prefix("web-").map(str::to_string),
                 replicas: Some(1),
                 ready,
-                template,
+                pod_template: template,
                 template_path: "spec.template",
                 origin: Origin { source, line: Some(10 + i as u64 * 100), ..Origin::default() },
             });
@@ -1080,6 +1114,34 @@ mod tests {
         let t = trigger_for(&model, &pod, "web").expect("trigger");
         assert_eq!(t.status, TriggerStatus::NoHealthyRevision);
         assert!(t.summary.contains("is the only revision"), "{}", t.summary);
+    }
+
+    #[test]
+    fn a_revision_whose_template_cannot_be_read_again_is_left_out() {
+        let image = |i: &str| {
+            let t = template(&format!(r#"{{"spec":{{"containers":[{{"name":"web","image":"{i}"}}]}}}}"#));
+            LazyTemplate::parsed(t, Default::default())
+        };
+        let vanished = || {
+            let path = std::sync::Arc::from(std::path::Path::new("/nonexistent/podmortem/replicasets.json"));
+            LazyTemplate::in_file(1, ItemInFile { path, range: 0..100, line: 1 })
+        };
+        let model = model_with_lazy(vec![
+            ("web-aaa", 1, Some(1), image("w:1")),
+            ("web-bbb", 2, Some(1), vanished()),
+            ("web-ccc", 3, None, image("w:3")),
+            ("web-ddd", 4, None, vanished()),
+        ]);
+        let mut pod = pod_of("web-ccc");
+        pod.labels.insert("pod-template-hash".into(), "ccc".into());
+        let t = trigger_for(&model, &pod, "web").expect("trigger");
+        assert_eq!((t.status, t.healthy_revision, t.healthy_proven), (TriggerStatus::Changed, Some(1), true));
+        assert_eq!(t.changes[0].before.as_deref(), Some("w:1"));
+        // The crashing revision itself unreadable: the bundle cannot show it.
+        let mut pod = pod_of("web-ddd");
+        pod.labels.insert("pod-template-hash".into(), "ddd".into());
+        let t = trigger_for(&model, &pod, "web").expect("trigger");
+        assert_eq!(t.status, TriggerStatus::NoHistory);
     }
 
     #[test]

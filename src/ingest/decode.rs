@@ -9,7 +9,7 @@ use super::jsonstream::{ItemSplitter, Piece, RawItem, SplitError};
 use super::wire;
 use super::yaml;
 use super::{describe, dump};
-use crate::model::revision::Revision;
+use crate::model::revision::{ItemInFile, LazyTemplate, PodTemplate, Revision, RevisionKind};
 use crate::model::source::{Origin, SourceId, Warning, WarningCode};
 use crate::model::time::Time;
 use crate::model::{
@@ -68,6 +68,9 @@ impl Partial {
         for origin in origins {
             origin.line = origin.line.map(|l| l + by);
             origin.field_lines.shift(by);
+        }
+        for revision in &mut self.revisions {
+            revision.pod_template.shift_lines(by);
         }
     }
 
@@ -181,6 +184,23 @@ struct Place<'a> {
     source: SourceId,
     input: &'a str,
     file: &'a str,
+    /// The file on disk the items' offsets are in, when it can be read
+    /// again: revisions then leave their templates there. None for bytes
+    /// held in memory (an archive entry, stdin, text after a JSON document).
+    on_disk: Option<std::sync::Arc<std::path::Path>>,
+}
+
+impl<'a> Place<'a> {
+    /// The same place, for bytes held in memory.
+    fn in_memory(&self) -> Place<'a> {
+        Place { source: self.source, input: self.input, file: self.file, on_disk: None }
+    }
+
+    /// Where `item` is in the file on disk, if it can be read from there again.
+    fn item_in_file(&self, item: &RawItem) -> Option<ItemInFile> {
+        let path = self.on_disk.clone()?;
+        Some(ItemInFile { path, range: item.offset..item.offset + item.bytes.len() as u64, line: item.line })
+    }
 }
 
 /// Reads a document file. JSON streams from the file through the item
@@ -207,7 +227,8 @@ pub fn document_file(
     match first {
         Some(b'{' | b'[') => {
             handle.rewind()?;
-            let place = Place { source, input, file };
+            // The splitter reads the file from its first byte: item offsets are offsets in the file.
+            let place = Place { source, input, file, on_disk: Some(path.into()) };
             let big = handle.metadata().map(|m| m.len() >= PIPELINE_BYTES).unwrap_or(false);
             let parsed =
                 if big { json_document_pipelined(handle, &place, out) } else { json_document(handle, &place, out) };
@@ -226,7 +247,7 @@ pub fn document_file(
 }
 
 pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &mut Partial) {
-    let place = Place { source, input, file };
+    let place = Place { source, input, file, on_disk: None };
     let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
     let Some(start) = text_start else {
         out.warn(WarningCode::EmptyFile, input, file, "file is empty; nothing to read".into());
@@ -256,6 +277,8 @@ pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &m
 /// stdout interleaves log blocks and more JSON lists (one group per
 /// namespace); anything else unreadable is worth a warning.
 fn trailing_text(tail: &[u8], line: u64, place: &Place, out: &mut Partial) {
+    // Offsets in `tail` are not offsets in the file.
+    let place = &place.in_memory();
     let offset = line.saturating_sub(1);
     if dump::is_dump_logs(&tail[..tail.len().min(4096)]) {
         let stream = dump::split_stream(tail);
@@ -513,26 +536,15 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
             }
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("Node", e, &item)),
         },
-        "ReplicaSet" => match serde_json::from_slice::<wire::ReplicaSet>(&item.bytes) {
-            Ok(rs) => {
-                let mut origin = origin(&item);
-                origin.field_lines =
-                    super::jsonstream::locate_fields_under(&item.bytes, item.line, 7, &["spec.template"]);
-                add_replica_set(rs, origin, &mut out)
+        "ReplicaSet" | "ControllerRevision" => {
+            let revision_kind = match kind.as_str() {
+                "ReplicaSet" => RevisionKind::ReplicaSet,
+                _ => RevisionKind::ControllerRevision,
+            };
+            if let Err(e) = revision_item(revision_kind, &item, origin(&item), place, &mut out) {
+                out.warn(WarningCode::InvalidItem, place.input, place.file, decode(&kind, e, &item));
             }
-            Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode("ReplicaSet", e, &item)),
-        },
-        "ControllerRevision" => match serde_json::from_slice::<wire::ControllerRevision>(&item.bytes) {
-            Ok(cr) => {
-                let mut origin = origin(&item);
-                origin.field_lines =
-                    super::jsonstream::locate_fields_under(&item.bytes, item.line, 8, &["data.spec.template"]);
-                add_controller_revision(cr, origin, &mut out)
-            }
-            Err(e) => {
-                out.warn(WarningCode::InvalidItem, place.input, place.file, decode("ControllerRevision", e, &item))
-            }
-        },
+        }
         k if WORKLOAD_KINDS.contains(&k) => match serde_json::from_slice::<wire::Workload>(&item.bytes) {
             Ok(w) => add_workload(k, w, origin(&item), &mut out),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, decode(k, e, &item)),
@@ -540,6 +552,44 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
         _ => {}
     }
     out
+}
+
+/// A ReplicaSet or ControllerRevision item. From a file on disk, its
+/// template is only outlined (counted) now and read back from the file if
+/// `trigger` asks for it (`Revision::template`); from memory it is parsed
+/// in full, with its field lines.
+fn revision_item(
+    kind: RevisionKind,
+    item: &RawItem,
+    origin: Origin,
+    place: &Place,
+    out: &mut Partial,
+) -> serde_json::Result<()> {
+    let parsed = |template: Option<wire::PodTemplateSpec>| {
+        let template = template.map(PodTemplate::from_wire).unwrap_or_default();
+        LazyTemplate::parsed(template, kind.template_field_lines(&item.bytes, item.line))
+    };
+    match (kind, place.item_in_file(item)) {
+        (RevisionKind::ReplicaSet, Some(at)) => {
+            let mut rs = serde_json::from_slice::<wire::ReplicaSet<wire::TemplateOutline>>(&item.bytes)?;
+            let containers = rs.spec.template.take().map_or(0, |t| t.containers());
+            add_replica_set(rs, LazyTemplate::in_file(containers, at), origin, out);
+        }
+        (RevisionKind::ReplicaSet, None) => {
+            let mut rs = serde_json::from_slice::<wire::ReplicaSet>(&item.bytes)?;
+            let template = parsed(rs.spec.template.take());
+            add_replica_set(rs, template, origin, out);
+        }
+        (RevisionKind::ControllerRevision, Some(at)) => {
+            let cr = serde_json::from_slice::<wire::ControllerRevision<wire::TemplateOutline>>(&item.bytes)?;
+            add_controller_revision(cr, origin, |t| LazyTemplate::in_file(t.containers(), at), out);
+        }
+        (RevisionKind::ControllerRevision, None) => {
+            let cr = serde_json::from_slice::<wire::ControllerRevision>(&item.bytes)?;
+            add_controller_revision(cr, origin, |t| parsed(Some(t)), out);
+        }
+    }
+    Ok(())
 }
 
 /// A pod, read in full only when it is not quiet: a quiet pod's container
@@ -774,11 +824,19 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("Node", e)),
         },
         "ReplicaSet" => match wire::ReplicaSet::deserialize(value) {
-            Ok(rs) => add_replica_set(rs, origin, out),
+            Ok(mut rs) => {
+                let template = rs.spec.template.take().map(PodTemplate::from_wire).unwrap_or_default();
+                add_replica_set(rs, LazyTemplate::parsed(template, Default::default()), origin, out)
+            }
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("ReplicaSet", e)),
         },
         "ControllerRevision" => match wire::ControllerRevision::deserialize(value) {
-            Ok(cr) => add_controller_revision(cr, origin, out),
+            Ok(cr) => add_controller_revision(
+                cr,
+                origin,
+                |t| LazyTemplate::parsed(PodTemplate::from_wire(t), Default::default()),
+                out,
+            ),
             Err(e) => out.warn(WarningCode::InvalidItem, place.input, place.file, fail("ControllerRevision", e)),
         },
         k if WORKLOAD_KINDS.contains(&k) => match wire::Workload::deserialize(value) {
@@ -1005,15 +1063,12 @@ fn add_workload(kind: &str, w: wire::Workload, origin: Origin, out: &mut Partial
     });
 }
 
-/// A ReplicaSet is a workload (the owner chain) and a revision of its Deployment.
-fn add_replica_set(mut rs: wire::ReplicaSet, origin: Origin, out: &mut Partial) {
+/// A ReplicaSet is a workload (the owner chain) and a revision of its
+/// Deployment, whose template was taken from `rs` into `template`.
+fn add_replica_set<T>(rs: wire::ReplicaSet<T>, template: LazyTemplate, origin: Origin, out: &mut Partial) {
     out.note_time(rs.metadata.creation_timestamp);
-    // The template's field lines are for the revision; the workload is only
-    // quoted by its object line.
-    let workload_origin =
-        Origin { source: origin.source, describe: origin.describe, line: origin.line, field_lines: Default::default() };
-    let revision = Revision::from_replica_set(&mut rs, origin);
-    out.revisions.push(revision);
+    let workload_origin = origin.clone();
+    out.revisions.push(Revision::from_replica_set(&rs, template, origin));
     let workload = wire::Workload {
         metadata: rs.metadata,
         spec: wire::WorkloadSpec { replicas: rs.spec.replicas },
@@ -1022,9 +1077,14 @@ fn add_replica_set(mut rs: wire::ReplicaSet, origin: Origin, out: &mut Partial) 
     add_workload("ReplicaSet", workload, workload_origin, out);
 }
 
-fn add_controller_revision(cr: wire::ControllerRevision, origin: Origin, out: &mut Partial) {
+fn add_controller_revision<T>(
+    cr: wire::ControllerRevision<T>,
+    origin: Origin,
+    template: impl FnOnce(T) -> LazyTemplate,
+    out: &mut Partial,
+) {
     out.note_time(cr.metadata.creation_timestamp);
-    if let Some(revision) = Revision::from_controller_revision(cr, origin) {
+    if let Some(revision) = Revision::from_controller_revision(cr, origin, template) {
         out.revisions.push(revision);
     }
 }
@@ -1111,7 +1171,7 @@ mod tests {
 
     #[test]
     fn the_pipelined_parse_reads_what_the_sequential_one_reads() {
-        let place = Place { source: SourceId::default(), input: "in", file: "pods.json" };
+        let place = Place { source: SourceId::default(), input: "in", file: "pods.json", on_disk: None };
         let whole = pod_list(3 * BATCH + 17);
         // Whole, and cut in the middle of an item: the same pods and the same warning, in the same order.
         for bytes in [&whole[..], &whole[..whole.len() * 2 / 3]] {
@@ -1169,13 +1229,87 @@ mod tests {
         let cr = &out.revisions[0];
         assert_eq!((cr.name.as_str(), cr.number, cr.hash.as_deref()), ("agent-5d8f", Some(3), Some("5d8f")));
         assert_eq!(cr.owner.as_ref().map(|o| o.kind.as_str()), Some("DaemonSet"));
-        assert_eq!(cr.template.containers[0].args, vec!["--x".to_string()]);
+        let template = |r: &Revision| r.template().expect("parsed at ingest").template.clone();
+        assert_eq!(template(cr).containers[0].args, vec!["--x".to_string()]);
         let rs = &out.revisions[1];
         assert_eq!((rs.number, rs.ready, rs.replicas), (Some(12), Some(1), Some(2)));
-        assert_eq!(rs.template.containers[0].image, "w:2");
+        assert_eq!(template(rs).containers[0].image, "w:2");
         // The ReplicaSet is still a workload of the owner chain.
         assert_eq!(out.workloads.len(), 1);
         assert_eq!(out.workloads[0].owner.as_ref().map(|o| o.name.as_str()), Some("web"));
+    }
+
+    /// A ReplicaSet and a ControllerRevision, pretty-printed so their fields
+    /// are on lines of their own.
+    fn revision_list() -> String {
+        let rs = serde_json::json!({"kind":"ReplicaSet","apiVersion":"apps/v1",
+            "metadata":{"name":"web-7c9d","namespace":"ops","labels":{"pod-template-hash":"7c9d"},
+                "ownerReferences":[{"kind":"Deployment","name":"web","controller":true}]},
+            "spec":{"replicas":2,"template":{"metadata":{"annotations":{"a":"b"}},"spec":{
+                "initContainers":[{"name":"init","image":"i:1"}],
+                "containers":[{"name":"web","image":"w:2","env":[{"name":"A","value":"1"},{"name":"B","value":"2"}]}],
+                "volumes":[{"name":"cfg","configMap":{"name":"c"}}]}}},
+            "status":{"replicas":2,"readyReplicas":1}});
+        let cr = serde_json::json!({"kind":"ControllerRevision","apiVersion":"apps/v1",
+            "metadata":{"name":"agent-5d8f","namespace":"ops","labels":{"controller-revision-hash":"5d8f"}},
+            "data":{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"a:1","args":["--x"]}]}}}},
+            "revision":3});
+        let list = serde_json::json!({"kind":"List","apiVersion":"v1","items":[rs, cr]});
+        format!("\u{feff}\n{}\n", serde_json::to_string_pretty(&list).expect("json"))
+    }
+
+    fn read_file(path: &std::path::Path) -> Partial {
+        let mut out = Partial::default();
+        document_file(path, SourceId(0), "in", "list.json", &mut out).expect("readable");
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        out
+    }
+
+    #[test]
+    fn revisions_from_a_file_read_their_templates_back_as_ingest_would_have() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("list.json");
+        let json = revision_list();
+        // As one List, and the ReplicaSet alone as a single-object file.
+        let single = serde_json::to_string_pretty(
+            &serde_json::from_str::<serde_json::Value>(&json[3..]).expect("json")["items"][0],
+        )
+        .expect("json");
+        for text in [json, format!("\n\n{single}")] {
+            std::fs::write(&path, &text).expect("write");
+            let mut eager = Partial::default();
+            document(text.as_bytes(), SourceId(0), "in", "list.json", &mut eager);
+            let lazy = read_file(&path);
+            assert_eq!(lazy.revisions.len(), eager.revisions.len());
+            assert_eq!(lazy.workloads.len(), eager.workloads.len());
+            for (l, e) in lazy.revisions.iter().zip(&eager.revisions) {
+                assert_eq!(l.template_containers(), e.template_containers());
+                let (l, e) = (l.template().expect("read back"), e.template().expect("parsed"));
+                assert_eq!(format!("{:?}", l.template), format!("{:?}", e.template));
+                let lines: Vec<(String, u64)> = l.field_lines.iter().collect();
+                assert_eq!(lines, e.field_lines.iter().collect::<Vec<_>>());
+                assert!(lines.iter().any(|(p, _)| p.ends_with("containers[0].image")), "{lines:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_template_whose_file_changed_or_vanished_is_no_template() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("list.json");
+        let json = revision_list();
+        std::fs::write(&path, &json).expect("write");
+        let changed = read_file(&path);
+        let vanished = read_file(&path);
+        assert_eq!(changed.revisions[0].template_containers(), 2);
+        // The same length, other bytes: one container fewer.
+        std::fs::write(&path, json.replace("\"initContainers\"", "\"initCOntainers\"")).expect("write");
+        assert!(changed.revisions[0].template().is_none());
+        std::fs::write(&path, "{}").expect("write");
+        assert!(changed.revisions[1].template().is_none());
+        std::fs::remove_file(&path).expect("remove");
+        assert!(vanished.revisions.iter().all(|r| r.template().is_none()));
+        assert_eq!(vanished.revisions[1].template_containers(), 1, "still counted as ingested");
     }
 
     #[test]

@@ -84,6 +84,10 @@ pub struct RawItem {
     pub bytes: Vec<u8>,
     /// 1-based line of the element's first byte (its `{` for objects).
     pub line: u64,
+    /// 0-based offset of the element's first byte in the input (a BOM
+    /// counts): with `bytes.len()`, where to read the element again from a
+    /// file (a revision's template, `model::revision`).
+    pub offset: u64,
     /// 0-based position in `items[]` of its document; 0 for [`Piece::Whole`].
     pub index: usize,
     /// 0-based index of the top-level JSON value this came from, for files
@@ -668,6 +672,7 @@ impl<R: Read> ItemSplitter<R> {
         Some(Piece::Whole(RawItem {
             bytes: self.slice_vec(doc.start, self.pos),
             line: doc.line,
+            offset: doc.start,
             index: 0,
             doc: doc.index,
         }))
@@ -919,7 +924,7 @@ impl<R: Read> ItemSplitter<R> {
                         None => (0, 0),
                     };
                     self.state = State::ArrCommaOrEnd { role };
-                    return Ok(Step::Piece(Piece::Item(RawItem { bytes, line, index, doc })));
+                    return Ok(Step::Piece(Piece::Item(RawItem { bytes, line, offset: start, index, doc })));
                 }
                 State::ArrCommaOrEnd { role } => match self.skip_ws() {
                     None => return Ok(self.wait(State::ArrCommaOrEnd { role })),
@@ -1238,7 +1243,13 @@ mod tests {
     }
 
     fn run(doc: &[u8], chunk: usize, max: usize) -> Outcome {
-        run_reader(doc, chunk, max)
+        let out = run_reader(doc, chunk, max);
+        for piece in &out.pieces {
+            let raw = piece.raw();
+            let at = usize::try_from(raw.offset).expect("offset");
+            assert_eq!(doc.get(at..at + raw.bytes.len()), Some(&raw.bytes[..]), "offset of {piece:?}");
+        }
+        out
     }
 
     fn split_ok(doc: &[u8]) -> Outcome {

@@ -430,43 +430,71 @@ pub struct WorkloadStatus {
 // ---------------------------------------------------------------- Revisions
 
 /// A ReplicaSet: a Deployment's revision. Read as a workload too; the
-/// template is what `trigger` compares between revisions.
+/// template is what `trigger` compares between revisions. `T` is how the
+/// template is read: in full, or as a [`TemplateOutline`] when it can be
+/// read again from its file later (`model::revision::LazyTemplate`).
 #[derive(Deserialize, Default, Debug)]
-#[serde(default)]
-pub struct ReplicaSet {
+#[serde(default, bound(deserialize = "T: Deserialize<'de> + Default"))]
+pub struct ReplicaSet<T = PodTemplateSpec> {
     pub metadata: ObjectMeta,
-    pub spec: ReplicaSetSpec,
+    pub spec: ReplicaSetSpec<T>,
     pub status: WorkloadStatus,
 }
 
 #[derive(Deserialize, Default, Debug)]
-#[serde(default)]
-pub struct ReplicaSetSpec {
+#[serde(default, bound(deserialize = "T: Deserialize<'de> + Default"))]
+pub struct ReplicaSetSpec<T = PodTemplateSpec> {
     pub replicas: Option<i64>,
-    pub template: Option<PodTemplateSpec>,
+    pub template: Option<T>,
 }
 
 /// `apps/v1 ControllerRevision`: a DaemonSet's or StatefulSet's revision.
 /// `data` is a strategic-merge patch `{"spec":{"template":{..., "$patch":"replace"}}}`;
 /// other owners (KubeVirt...) store other shapes, which leave `template` empty.
+/// `T` as for [`ReplicaSet`].
 #[derive(Deserialize, Default, Debug)]
-#[serde(default)]
-pub struct ControllerRevision {
+#[serde(default, bound(deserialize = "T: Deserialize<'de> + Default"))]
+pub struct ControllerRevision<T = PodTemplateSpec> {
     pub metadata: ObjectMeta,
-    pub data: Option<RevisionData>,
+    pub data: Option<RevisionData<T>>,
     pub revision: Option<i64>,
 }
 
 #[derive(Deserialize, Default, Debug)]
-#[serde(default)]
-pub struct RevisionData {
-    pub spec: Option<RevisionDataSpec>,
+#[serde(default, bound(deserialize = "T: Deserialize<'de> + Default"))]
+pub struct RevisionData<T = PodTemplateSpec> {
+    pub spec: Option<RevisionDataSpec<T>>,
 }
 
 #[derive(Deserialize, Default, Debug)]
+#[serde(default, bound(deserialize = "T: Deserialize<'de> + Default"))]
+pub struct RevisionDataSpec<T = PodTemplateSpec> {
+    pub template: Option<T>,
+}
+
+/// A pod template skipped unread but for how many containers it has: all a
+/// revision needs of its template until `trigger` compares it. `IgnoredAny`
+/// is zero-sized, so the lists count without allocating.
+#[derive(Deserialize, Default, Debug)]
 #[serde(default)]
-pub struct RevisionDataSpec {
-    pub template: Option<PodTemplateSpec>,
+pub struct TemplateOutline {
+    spec: TemplateOutlineSpec,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default, rename_all = "camelCase")]
+struct TemplateOutlineSpec {
+    #[serde(deserialize_with = "null_as_default")]
+    containers: Vec<serde::de::IgnoredAny>,
+    #[serde(deserialize_with = "null_as_default")]
+    init_containers: Vec<serde::de::IgnoredAny>,
+}
+
+impl TemplateOutline {
+    /// Containers and init containers, as `PodTemplate::containers` counts them.
+    pub fn containers(&self) -> usize {
+        self.spec.containers.len() + self.spec.init_containers.len()
+    }
 }
 
 #[derive(Deserialize, Default, Debug)]

@@ -629,7 +629,7 @@ impl Model {
         self.workloads.dedup_by(|a, b| a.kind == b.kind && a.namespace == b.namespace && a.name == b.name);
         // A copy that lost its template (a list without `spec`) loses to one that has it.
         let key = |r: &revision::Revision| {
-            (r.namespace.clone(), r.name.clone(), r.kind, std::cmp::Reverse(r.template.containers.len()))
+            (r.namespace.clone(), r.name.clone(), r.kind, std::cmp::Reverse(r.template_containers()))
         };
         self.revisions.sort_by_cached_key(key);
         self.revisions.dedup_by(|a, b| a.kind == b.kind && a.namespace == b.namespace && a.name == b.name);

@@ -4,12 +4,21 @@
 //!
 //! Only the fields a rollout typically changes are kept, already in a
 //! comparable form (references named, volumes described by what they mount).
+//!
+//! Templates are most of a revision's memory (a third of peak memory on a
+//! full-size bundle), yet `trigger` reads only the two it compares per
+//! crash-looping workload. So a revision read from a JSON file on disk keeps
+//! only where its object is ([`ItemInFile`]) and reads its template back the
+//! first time it is asked for ([`Revision::template`]); one that cannot be
+//! read again (an archive entry, stdin, YAML) keeps it parsed.
 
-use super::source::Origin;
+use super::source::{FieldLines, Origin};
 use super::time::Time;
 use super::{OwnerRef, Probe};
 use crate::ingest::wire;
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 /// Template annotation `kubectl rollout restart` sets: a new revision with
 /// nothing else changed.
@@ -45,10 +54,84 @@ pub struct Revision {
     /// Status counters; a ControllerRevision has none.
     pub replicas: Option<i64>,
     pub ready: Option<i64>,
-    pub template: PodTemplate,
+    /// Read through [`Revision::template`].
+    pub pod_template: LazyTemplate,
     /// JSON path of the template inside the object, for evidence paths.
     pub template_path: &'static str,
+    /// The object's line; the template's field lines are in [`LoadedTemplate`].
     pub origin: Origin,
+}
+
+/// A revision's pod template, with the lines of its fields for evidence.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedTemplate {
+    pub template: PodTemplate,
+    /// Fields under `Revision::template_path`, as `jsonstream::locate_fields_under`
+    /// finds them; empty for YAML.
+    pub field_lines: FieldLines,
+}
+
+/// A pod template parsed at ingest, or left in its file until first asked for.
+#[derive(Debug, Clone)]
+pub struct LazyTemplate {
+    /// Containers and init containers, known at ingest either way:
+    /// `Model::finish` and `trigger` choose revisions by it without loading.
+    containers: usize,
+    /// Where to read the template from; None when it was parsed at ingest.
+    in_file: Option<ItemInFile>,
+    /// Boxed: until loaded, a pointer's worth. None inside when reading it
+    /// back failed.
+    loaded: OnceLock<Option<Box<LoadedTemplate>>>,
+}
+
+/// Where a revision object sits in a JSON file on disk.
+#[derive(Debug, Clone)]
+pub struct ItemInFile {
+    /// Shared by every item of the file.
+    pub path: Arc<Path>,
+    /// Absolute byte range of the object in the file.
+    pub range: std::ops::Range<u64>,
+    /// 1-based line of its first byte.
+    pub line: u64,
+}
+
+impl LazyTemplate {
+    /// A template parsed at ingest.
+    pub fn parsed(template: PodTemplate, field_lines: FieldLines) -> LazyTemplate {
+        LazyTemplate {
+            containers: template.containers.len(),
+            in_file: None,
+            loaded: OnceLock::from(Some(Box::new(LoadedTemplate { template, field_lines }))),
+        }
+    }
+
+    /// A template to read from `item` when first asked for.
+    pub fn in_file(containers: usize, item: ItemInFile) -> LazyTemplate {
+        LazyTemplate { containers, in_file: Some(item), loaded: OnceLock::new() }
+    }
+
+    /// Moves the field lines with an object parsed from the middle of a text.
+    pub fn shift_lines(&mut self, by: u64) {
+        if let Some(Some(loaded)) = self.loaded.get_mut() {
+            loaded.field_lines.shift(by);
+        }
+        if let Some(item) = &mut self.in_file {
+            item.line += by;
+        }
+    }
+}
+
+impl ItemInFile {
+    fn read(&self) -> std::io::Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let too_big = || std::io::Error::other("item larger than memory");
+        let len = usize::try_from(self.range.end.saturating_sub(self.range.start)).map_err(|_| too_big())?;
+        let mut file = std::fs::File::open(&self.path)?;
+        file.seek(SeekFrom::Start(self.range.start))?;
+        let mut bytes = vec![0; len];
+        file.read_exact(&mut bytes)?;
+        Ok(bytes)
+    }
 }
 
 /// A pod template, lean.
@@ -261,13 +344,72 @@ impl TemplateVolume {
     }
 }
 
+impl RevisionKind {
+    /// JSON path of the pod template inside the object.
+    pub fn template_path(self) -> &'static str {
+        match self {
+            RevisionKind::ReplicaSet => "spec.template",
+            RevisionKind::ControllerRevision => "data.spec.template",
+        }
+    }
+
+    /// Lines of the template's fields in the object's JSON `bytes` (whose
+    /// first byte is on `line`), down to `containers[i].env[j]`.
+    pub fn template_field_lines(self, bytes: &[u8], line: u64) -> FieldLines {
+        let depth = match self {
+            RevisionKind::ReplicaSet => 7,
+            RevisionKind::ControllerRevision => 8,
+        };
+        crate::ingest::jsonstream::locate_fields_under(bytes, line, depth, &[self.template_path()])
+    }
+
+    /// The template of the object in `item`, read back from its file. None
+    /// when the read fails or the bytes there are no longer the object
+    /// named `name` with `containers` containers (the file changed since).
+    fn read_template(self, item: &ItemInFile, name: &str, containers: usize) -> Option<LoadedTemplate> {
+        let bytes = item.read().ok()?;
+        let (object, template) = match self {
+            RevisionKind::ReplicaSet => {
+                let rs = serde_json::from_slice::<wire::ReplicaSet>(&bytes).ok()?;
+                (rs.metadata, rs.spec.template)
+            }
+            RevisionKind::ControllerRevision => {
+                let cr = serde_json::from_slice::<wire::ControllerRevision>(&bytes).ok()?;
+                (cr.metadata, cr.data.and_then(|d| d.spec?.template))
+            }
+        };
+        let template = template.map(PodTemplate::from_wire).unwrap_or_default();
+        if object.name != name || template.containers.len() != containers {
+            return None;
+        }
+        Some(LoadedTemplate { template, field_lines: self.template_field_lines(&bytes, item.line) })
+    }
+}
+
 impl Revision {
-    /// The ReplicaSet's revision, from its `deployment.kubernetes.io/revision` annotation.
-    pub fn from_replica_set(rs: &mut wire::ReplicaSet, origin: Origin) -> Revision {
+    /// The pod template and its field lines, read back from the file the
+    /// first time when ingest left it there. None when it could not be read
+    /// again: such a revision has no template to compare.
+    pub fn template(&self) -> Option<&LoadedTemplate> {
+        let t = &self.pod_template;
+        let loaded = t.loaded.get_or_init(|| {
+            let item = t.in_file.as_ref()?;
+            self.kind.read_template(item, &self.name, t.containers).map(Box::new)
+        });
+        loaded.as_deref()
+    }
+
+    /// Containers and init containers of the template, known without loading it.
+    pub fn template_containers(&self) -> usize {
+        self.pod_template.containers
+    }
+
+    /// The ReplicaSet's revision, from its `deployment.kubernetes.io/revision`
+    /// annotation; the template was taken from `rs` into `pod_template`.
+    pub fn from_replica_set<T>(rs: &wire::ReplicaSet<T>, pod_template: LazyTemplate, origin: Origin) -> Revision {
         let meta = &rs.metadata;
         let number = meta.annotations.get("deployment.kubernetes.io/revision").and_then(|n| n.trim().parse().ok());
         let owner = controller_owner(&meta.owner_references);
-        let template = rs.spec.template.take().map(PodTemplate::from_wire).unwrap_or_default();
         Revision {
             kind: RevisionKind::ReplicaSet,
             namespace: meta.namespace.clone(),
@@ -278,15 +420,19 @@ impl Revision {
             hash: meta.labels.get("pod-template-hash").cloned(),
             replicas: rs.status.replicas.or(rs.spec.replicas),
             ready: rs.status.ready_replicas,
-            template,
-            template_path: "spec.template",
+            pod_template,
+            template_path: RevisionKind::ReplicaSet.template_path(),
             origin,
         }
     }
 
-    /// A ControllerRevision holding a pod template; None for other data
-    /// (ControllerRevisions of custom controllers).
-    pub fn from_controller_revision(cr: wire::ControllerRevision, origin: Origin) -> Option<Revision> {
+    /// A ControllerRevision holding a pod template, kept as `pod_template`
+    /// makes it; None for other data (ControllerRevisions of custom controllers).
+    pub fn from_controller_revision<T>(
+        cr: wire::ControllerRevision<T>,
+        origin: Origin,
+        pod_template: impl FnOnce(T) -> LazyTemplate,
+    ) -> Option<Revision> {
         let template = cr.data?.spec?.template?;
         let meta = cr.metadata;
         let owner = controller_owner(&meta.owner_references);
@@ -309,8 +455,8 @@ impl Revision {
             hash,
             replicas: None,
             ready: None,
-            template: PodTemplate::from_wire(template),
-            template_path: "data.spec.template",
+            pod_template: pod_template(template),
+            template_path: RevisionKind::ControllerRevision.template_path(),
             origin,
         })
     }
