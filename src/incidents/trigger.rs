@@ -1133,13 +1133,13 @@ mod tests {
             ("web-ddd", 4, None, vanished()),
         ]);
         let mut pod = pod_of("web-ccc");
-        pod.labels.insert("pod-template-hash".into(), "ccc".into());
+        std::sync::Arc::make_mut(&mut pod.labels).insert("pod-template-hash".into(), "ccc".into());
         let t = trigger_for(&model, &pod, "web").expect("trigger");
         assert_eq!((t.status, t.healthy_revision, t.healthy_proven), (TriggerStatus::Changed, Some(1), true));
         assert_eq!(t.changes[0].before.as_deref(), Some("w:1"));
         // The crashing revision itself unreadable: the bundle cannot show it.
         let mut pod = pod_of("web-ddd");
-        pod.labels.insert("pod-template-hash".into(), "ddd".into());
+        std::sync::Arc::make_mut(&mut pod.labels).insert("pod-template-hash".into(), "ddd".into());
         let t = trigger_for(&model, &pod, "web").expect("trigger");
         assert_eq!(t.status, TriggerStatus::NoHistory);
     }
