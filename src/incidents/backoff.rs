@@ -271,6 +271,7 @@ impl<'a> Runs<'a> {
         let last = s.status.last_state.terminated();
         match &s.status.state {
             State::Terminated(t) => {
+                let t: &Termination = t;
                 let mut ended = vec![(r, t)];
                 ended.extend(last.map(|l| (r - 1, l)));
                 Runs { latest_crash: Some(t), ended, running: None }

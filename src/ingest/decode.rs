@@ -13,8 +13,8 @@ use crate::model::revision::{ItemInFile, LazyTemplate, PodTemplate, Revision, Re
 use crate::model::source::{Origin, SourceId, Warning, WarningCode};
 use crate::model::time::Time;
 use crate::model::{
-    Container, ContainerKey, ContainerStatus, Event, LogFile, Model, Node, OwnerRef, Pod, PodCondition, State,
-    Termination, UnreadEvents, Workload,
+    Container, ContainerKey, ContainerSpec, ContainerStatus, Event, LogFile, Model, Node, OwnerRef, Pod, PodCondition,
+    State, Termination, UnreadEvents, Workload,
 };
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -863,14 +863,14 @@ fn state(s: wire::ContainerState) -> State {
     if let Some(w) = s.waiting {
         State::Waiting { reason: w.reason, message: w.message }
     } else if let Some(t) = s.terminated {
-        State::Terminated(Termination {
+        State::Terminated(Box::new(Termination {
             exit_code: t.exit_code,
             signal: t.signal,
             reason: t.reason,
             message: t.message,
             started_at: t.started_at,
             finished_at: t.finished_at,
-        })
+        }))
     } else if let Some(r) = s.running {
         State::Running { started_at: r.started_at }
     } else {
@@ -946,18 +946,22 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
                 init,
                 spec_index,
                 image: c.image,
-                command: c.command,
-                args: c.args,
-                ports: c.ports,
-                limits: c.resources.limits,
-                requests: c.resources.requests,
-                env: c.env,
-                liveness: c.liveness_probe.map(Box::new),
-                readiness: c.readiness_probe.map(Box::new),
-                startup: c.startup_probe.map(Box::new),
+                details: (!quiet).then(|| {
+                    Box::new(ContainerSpec {
+                        command: c.command,
+                        args: c.args,
+                        ports: c.ports,
+                        limits: c.resources.limits,
+                        requests: c.resources.requests,
+                        env: c.env,
+                        liveness: c.liveness_probe.map(Box::new),
+                        readiness: c.readiness_probe.map(Box::new),
+                        startup: c.startup_probe.map(Box::new),
+                    })
+                }),
                 status,
             };
-            containers.push(if quiet { container.quiet() } else { container });
+            containers.push(container);
         }
     }
     // Not collected in place: that would keep the wire list's larger,

@@ -100,17 +100,48 @@ pub struct Container {
     /// Index in `spec.containers` / `spec.initContainers`: the JSON path of evidence.
     pub spec_index: usize,
     pub image: String,
+    /// Commands, ports, resources, env and probes; `None` for the container
+    /// of a quiet pod, which no rule reads them for (`Container::quiet`).
+    /// Read through `Deref`: `container.env`, `container.liveness`.
+    pub details: Option<Box<ContainerSpec>>,
+    pub status: Option<ContainerStatus>,
+}
+
+/// The parts of a container's spec that only rules about a container in
+/// trouble read. Boxed in `Container`: they are most of its size, and most
+/// containers of a large bundle are quiet.
+#[derive(Debug, Default)]
+pub struct ContainerSpec {
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub ports: Vec<wire::ContainerPort>,
     pub limits: BTreeMap<String, String>,
     pub requests: BTreeMap<String, String>,
     pub env: Vec<wire::EnvVar>,
-    // Boxed: three probes inline are 750 bytes per container, most of them None.
+    // Boxed: three probes inline are 750 bytes, most of them None.
     pub liveness: Option<Box<Probe>>,
     pub readiness: Option<Box<Probe>>,
     pub startup: Option<Box<Probe>>,
-    pub status: Option<ContainerStatus>,
+}
+
+/// What a quiet container reads as its spec details: nothing.
+static NO_DETAILS: ContainerSpec = ContainerSpec {
+    command: Vec::new(),
+    args: Vec::new(),
+    ports: Vec::new(),
+    limits: BTreeMap::new(),
+    requests: BTreeMap::new(),
+    env: Vec::new(),
+    liveness: None,
+    readiness: None,
+    startup: None,
+};
+
+impl std::ops::Deref for Container {
+    type Target = ContainerSpec;
+    fn deref(&self) -> &ContainerSpec {
+        self.details.as_deref().unwrap_or(&NO_DETAILS)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -135,7 +166,9 @@ pub enum State {
     Running {
         started_at: Option<Time>,
     },
-    Terminated(Termination),
+    /// Boxed: a termination is three times the size of the other states,
+    /// and most containers are running.
+    Terminated(Box<Termination>),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -173,22 +206,6 @@ impl State {
 }
 
 impl Container {
-    /// The container of a quiet pod (running, Ready, never restarted): its
-    /// spec details are dropped, as no rule reads them (`decode::add_pod`).
-    pub fn quiet(self) -> Container {
-        Container {
-            command: Vec::new(),
-            args: Vec::new(),
-            ports: Vec::new(),
-            limits: BTreeMap::new(),
-            requests: BTreeMap::new(),
-            env: Vec::new(),
-            liveness: None,
-            readiness: None,
-            startup: None,
-            ..self
-        }
-    }
     pub fn memory_limit(&self) -> Option<&str> {
         self.limits.get("memory").map(String::as_str)
     }
