@@ -203,7 +203,7 @@ impl<'m> Index<'m> {
             keys.into_iter().filter_map(|(k, v)| of_ns.get(&(k, v))).flatten().copied().collect();
         found.sort_unstable();
         found.dedup();
-        found.into_iter().map(|i| &self.model.pods[i]).filter(move |p| p.namespace == r.namespace && runs(r, p))
+        found.into_iter().map(|i| &*self.model.pods[i]).filter(move |p| p.namespace == r.namespace && runs(r, p))
     }
 
     /// The pods of namespace `ns` by the keys `runs` compares, found by a

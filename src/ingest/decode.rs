@@ -28,7 +28,7 @@ const BATCH: usize = 512;
 /// What one file contributed. Merged into the model in file order.
 #[derive(Default)]
 pub struct Partial {
-    pub pods: Vec<Pod>,
+    pub pods: Vec<Box<Pod>>,
     pub events: Vec<Event>,
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
@@ -968,7 +968,7 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
     // doubled allocation for every pod.
     let mut conditions = Vec::with_capacity(status.conditions.len());
     conditions.extend(status.conditions.into_iter().map(PodCondition::from));
-    out.pods.push(Pod {
+    out.pods.push(Box::new(Pod {
         namespace: metadata.namespace,
         name: metadata.name,
         static_uid: metadata.annotations.get("kubernetes.io/config.mirror").cloned(),
@@ -986,7 +986,7 @@ fn add_pod(pod: wire::Pod, origin: Origin, out: &mut Partial) {
         conditions,
         containers,
         origin,
-    });
+    }));
 }
 
 fn max_time(a: Option<Time>, b: Option<Time>) -> Option<Time> {

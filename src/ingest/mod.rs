@@ -310,7 +310,7 @@ fn directory(
         parsed[*i] = Some(partial);
     }
     if let Some(watched) = watched.filter(|_| !later.is_empty()) {
-        let pods = parsed.iter().flatten().flat_map(|p| &p.pods);
+        let pods = parsed.iter().flatten().flat_map(|p| p.pods.iter().map(|pod| &**pod));
         let unread = Arc::new(UnreadEvents::of_copies(pods, watched));
         let mut late = parse(&later, Some(&unread));
         // An event file that also held pods could change which pods are

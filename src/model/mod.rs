@@ -574,7 +574,7 @@ pub enum TimeBasis {
 #[derive(Debug, Default)]
 pub struct Model {
     pub sources: Sources,
-    pub pods: Vec<Pod>,
+    pub pods: Vec<Box<Pod>>,
     pub events: Vec<Event>,
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
@@ -662,7 +662,7 @@ impl Model {
         let loose: Vec<ContainerKey> = self.logs.keys().filter(|k| k.namespace.is_empty()).cloned().collect();
         for key in loose {
             let Some(logs) = self.logs.remove(&key) else { continue };
-            let owners: Vec<&Pod> = self.pods.iter().filter(|p| p.name == key.pod).collect();
+            let owners: Vec<&Pod> = self.pods.iter().map(|p| &**p).filter(|p| p.name == key.pod).collect();
             let source = logs.current.as_ref().or(logs.previous.as_ref()).map(|f| self.sources.get(f.source).clone());
             match owners.as_slice() {
                 [pod] => {
@@ -698,7 +698,7 @@ impl Model {
     /// as they are parsed; this makes the result the same whatever the input's
     /// shape or order.
     pub fn drop_unread_events(&mut self, watched: &dyn Fn(&Pod, &Container) -> bool) {
-        let unread = UnreadEvents::of_copies(self.pods.iter(), watched);
+        let unread = UnreadEvents::of_copies(self.pods.iter().map(|p| &**p), watched);
         if !unread.is_empty() {
             self.events.retain(|e| !unread.covers(e));
         }
