@@ -29,7 +29,7 @@ use crate::model::source::{SourceId, Sources, Warning, WarningCode};
 use crate::model::{Container, ContainerKey, LogFile, LogLocation, Model, PipelineLog, Pod, UnreadEvents};
 use layout::{FileRole, Layout, LogSlot};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -466,6 +466,13 @@ struct Visitor<'a> {
     /// collector output) or a plain collection of files.
     pending: Vec<(String, Vec<u8>)>,
     pending_bytes: usize,
+    /// Namespace → pod → whether every copy read so far is quiet and
+    /// unwatched: the logs of such a pod are passed over, not scanned, as
+    /// no rule reads them (`model::UnreadEvents` explains why).
+    pods_seen: HashMap<String, HashMap<String, bool>>,
+    /// Logs passed over, with their path: a later copy of their pod that
+    /// is in trouble makes them worth a warning.
+    unscanned: Vec<(ContainerKey, String)>,
 }
 
 impl<'a> Visitor<'a> {
@@ -480,6 +487,8 @@ impl<'a> Visitor<'a> {
             ignored: 0,
             pending: Vec::new(),
             pending_bytes: 0,
+            pods_seen: HashMap::new(),
+            unscanned: Vec::new(),
         }
     }
 
@@ -512,6 +521,19 @@ impl<'a> Visitor<'a> {
                 self.handle(&path, role, &mut &bytes[..]).unwrap_or_else(|e| {
                     self.partial.warn(WarningCode::UnreadableFile, display, &path, format!("cannot read: {e}"))
                 });
+            }
+        }
+        for (key, path) in std::mem::take(&mut self.unscanned) {
+            if self.pods_seen.get(&key.namespace).and_then(|pods| pods.get(&key.pod)) == Some(&false) {
+                self.partial.warn(
+                    WarningCode::MissingLog,
+                    display,
+                    &path,
+                    format!(
+                        "log of pod {}/{} container {} passed over: the pod looked healthy when the log streamed past, but a later copy of it in the archive is in trouble; extract the archive and analyse the directory to read this log",
+                        key.namespace, key.pod, key.container
+                    ),
+                );
             }
         }
         partials.push(std::mem::take(&mut self.partial).shrink());
@@ -570,6 +592,11 @@ impl Visitor<'_> {
         match role {
             FileRole::Ignored | FileRole::Unreadable(_) => {}
             FileRole::Log { key, slot } => {
+                let quiet = self.pods_seen.get(&key.namespace).and_then(|pods| pods.get(&key.pod)) == Some(&true);
+                if quiet {
+                    self.unscanned.push((key, path.to_string()));
+                    return Ok(());
+                }
                 let digest =
                     logscan::scan(std::io::BufReader::with_capacity(256 * 1024, reader), &self.options.patterns)?;
                 let size = digest.bytes;
@@ -604,7 +631,15 @@ impl Visitor<'_> {
             FileRole::Document => {
                 let mut bytes = Vec::new();
                 reader.read_to_end(&mut bytes)?;
+                let before = out.pods.len();
                 decode::document(&bytes, source, input, path, out);
+                if let Some(watched) = self.options.watched {
+                    for pod in &out.pods[before..] {
+                        let quiet = pod.is_quiet() && !pod.containers.iter().any(|c| watched(pod, c));
+                        let seen = self.pods_seen.entry(pod.namespace.clone()).or_default();
+                        *seen.entry(pod.name.clone()).or_insert(true) &= quiet;
+                    }
+                }
             }
         }
         Ok(())
@@ -723,6 +758,56 @@ mod tests {
         write(dir.path(), "cluster-resources/events/shop.json", &with_pod);
         let model = load_paths(&[dir.path().to_path_buf()]);
         assert!(kept(&model).contains(&"Pod/web-1".to_string()), "{:?}", kept(&model));
+    }
+
+    fn tar(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, text) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, path, text.as_bytes()).expect("append");
+        }
+        builder.into_inner().expect("tar")
+    }
+
+    fn logs_of(model: &Model) -> Vec<String> {
+        model.logs.keys().map(|k| format!("{}/{}", k.pod, k.container)).collect()
+    }
+
+    #[test]
+    fn an_archive_passes_over_the_logs_of_quiet_unwatched_pods() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = "2026-01-01T10:00:00Z starting\n";
+        let archive = tar(&[
+            ("bundle/cluster-resources/pods/shop.json", &pods()),
+            ("bundle/cluster-resources/pods/logs/shop/web-1/app.log", log),
+            ("bundle/cluster-resources/pods/logs/shop/api-1/app.log", log),
+            ("bundle/cluster-resources/pods/logs/shop/calico-node-1/app.log", log),
+        ]);
+        let path = write(dir.path(), "bundle.tar", "");
+        std::fs::write(&path, archive).expect("write");
+        let model = load_paths(&[path]);
+        assert_eq!(logs_of(&model), ["api-1/app", "calico-node-1/app"]);
+        assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    }
+
+    #[test]
+    fn a_log_passed_over_before_its_pod_turned_out_in_trouble_is_a_warning() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = "2026-01-01T10:00:00Z starting\n";
+        let archive = tar(&[
+            ("bundle/cluster-resources/pods/shop.json", &pods()),
+            ("bundle/cluster-resources/pods/logs/shop/web-1/app.log", log),
+            ("bundle/cluster-resources/pods/later.json", &list(&[pod("web-1", 2)])),
+        ]);
+        let path = write(dir.path(), "bundle.tar", "");
+        std::fs::write(&path, archive).expect("write");
+        let model = load_paths(&[path]);
+        let warning = model.warnings.iter().find(|w| w.code == WarningCode::MissingLog).expect("a warning");
+        assert!(warning.source.ends_with("web-1/app.log"), "{warning:?}");
+        assert!(warning.message.contains("passed over"), "{warning:?}");
     }
 
     #[test]
