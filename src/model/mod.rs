@@ -574,7 +574,11 @@ pub enum TimeBasis {
 #[derive(Debug, Default)]
 pub struct Model {
     pub sources: Sources,
+    /// Boxed: the merge and the sort move pointers, not 384-byte pods.
     pub pods: Vec<Box<Pod>>,
+    /// Without the events of quiet pods no rule watches ([`UnreadEvents`]):
+    /// a new reader of events about other pods than subjects, pods gone from
+    /// the bundle and nodes must widen that rule first.
     pub events: Vec<Event>,
     pub nodes: Vec<Node>,
     pub workloads: Vec<Workload>,
