@@ -133,7 +133,7 @@ struct AnalyzeArgs {
     /// No progress bar (it shows on a terminal for runs over a second).
     #[arg(long, short = 'q')]
     quiet: bool,
-    /// Print the time spent in each phase (ingest, logs, rules, report, redact, render, write) on standard error.
+    /// Print the time spent in each phase (ingest, logs, rules, report, redact, render, write) and the peak memory so far on standard error.
     #[arg(long)]
     timings: bool,
     /// Load a rule pack: a YAML rule file or a directory of them (repeatable). See `podmortem rules --help`.
