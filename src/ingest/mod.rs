@@ -760,6 +760,18 @@ mod tests {
         assert!(kept(&model).contains(&"Pod/web-1".to_string()), "{:?}", kept(&model));
     }
 
+    #[test]
+    fn a_malformed_event_about_a_quiet_pod_is_still_a_warning() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "cluster-resources/pods/shop.json", &pods());
+        let bad = event("Pod", "web-1", "Started", "2026-01-01T12:00:00Z").replace(r#""count":1"#, r#""count":"1""#);
+        write(dir.path(), "cluster-resources/events/shop.json", &list(&[bad]));
+        let model = load_paths(&[dir.path().to_path_buf()]);
+        assert!(model.events.is_empty());
+        let warning = model.warnings.iter().find(|w| w.code == WarningCode::InvalidItem).expect("a warning");
+        assert!(warning.message.contains("(Event) is malformed"), "{warning:?}");
+    }
+
     fn tar(entries: &[(&str, &str)]) -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::new());
         for (path, text) in entries {
