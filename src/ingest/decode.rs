@@ -229,9 +229,12 @@ pub fn document_file(
             handle.rewind()?;
             // The splitter reads the file from its first byte: item offsets are offsets in the file.
             let place = Place { source, input, file, on_disk: Some(path.into()) };
-            let big = handle.metadata().map(|m| m.len() >= PIPELINE_BYTES).unwrap_or(false);
-            let parsed =
-                if big { json_document_pipelined(handle, &place, out) } else { json_document(handle, &place, out) };
+            let size = handle.metadata().map(|m| m.len()).ok();
+            let parsed = if size.is_some_and(|s| s >= PIPELINE_BYTES) {
+                json_document_pipelined(handle, size, &place, out)
+            } else {
+                json_document(handle, size, &place, out)
+            };
             if let Some((line, tail)) = parsed {
                 // `kubectl cluster-info dump` to stdout: JSON lists, then log blocks.
                 trailing_text(&tail, line, &place, out);
@@ -255,7 +258,7 @@ pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &m
     };
     match bytes[start] {
         b'{' | b'[' => {
-            if let Some((line, tail)) = json_document(bytes, &place, out) {
+            if let Some((line, tail)) = json_document(bytes, Some(bytes.len() as u64), &place, out) {
                 trailing_text(&tail, line, &place, out);
             }
         }
@@ -284,7 +287,8 @@ fn trailing_text(tail: &[u8], line: u64, place: &Place, out: &mut Partial) {
         let stream = dump::split_stream(tail);
         for (start, end, first_line) in stream.documents {
             let mut part = Partial::default();
-            if let Some((l, _)) = json_document(tail.get(start..end).unwrap_or_default(), place, &mut part) {
+            let json = tail.get(start..end).unwrap_or_default();
+            if let Some((l, _)) = json_document(json, Some(json.len() as u64), place, &mut part) {
                 part.warn(
                     WarningCode::InvalidJson,
                     place.input,
@@ -363,8 +367,13 @@ fn describe_text(text: &str, place: &Place, out: &mut Partial) {
 
 /// Parses a JSON stream. Returns the trailing non-JSON text (its first
 /// line and its bytes) when there is some.
-fn json_document<R: std::io::Read>(reader: R, place: &Place, out: &mut Partial) -> Option<(u64, Vec<u8>)> {
-    let mut splitter = ItemSplitter::new(reader);
+fn json_document<R: std::io::Read>(
+    reader: R,
+    size: Option<u64>,
+    place: &Place,
+    out: &mut Partial,
+) -> Option<(u64, Vec<u8>)> {
+    let mut splitter = ItemSplitter::new(reader).size_hint(size);
     loop {
         let batch = splitter.next_batch(BATCH);
         if matches!(&batch, Ok(pieces) if pieces.is_empty()) {
@@ -387,13 +396,14 @@ const PIPELINE_BYTES: u64 = 2 * crate::ingest::jsonstream::CHUNK as u64;
 /// in input order, so the result is the same as the sequential one.
 fn json_document_pipelined<R: std::io::Read + Send>(
     reader: R,
+    size: Option<u64>,
     place: &Place,
     out: &mut Partial,
 ) -> Option<(u64, Vec<u8>)> {
     let (send, receive) = std::sync::mpsc::sync_channel::<Result<Vec<Piece>, SplitError>>(2);
     std::thread::scope(|scope| {
         let splitting = scope.spawn(move || {
-            let mut splitter = ItemSplitter::new(reader);
+            let mut splitter = ItemSplitter::new(reader).size_hint(size);
             loop {
                 let batch = splitter.next_batch(BATCH);
                 let last = !matches!(&batch, Ok(pieces) if !pieces.is_empty());
@@ -1180,14 +1190,14 @@ mod tests {
         // Whole, and cut in the middle of an item: the same pods and the same warning, in the same order.
         for bytes in [&whole[..], &whole[..whole.len() * 2 / 3]] {
             let (mut sequential, mut pipelined) = (Partial::default(), Partial::default());
-            let a = json_document(bytes, &place, &mut sequential);
-            let b = json_document_pipelined(bytes, &place, &mut pipelined);
+            let a = json_document(bytes, None, &place, &mut sequential);
+            let b = json_document_pipelined(bytes, None, &place, &mut pipelined);
             assert_eq!(a, b);
             assert_eq!(summary(&sequential), summary(&pipelined));
             assert!(!sequential.pods.is_empty());
         }
         let mut cut = Partial::default();
-        json_document_pipelined(&whole[..whole.len() / 2], &place, &mut cut);
+        json_document_pipelined(&whole[..whole.len() / 2], None, &place, &mut cut);
         assert_eq!(cut.warnings.len(), 1, "{:?}", cut.warnings);
         assert!(cut.pods.len() > BATCH, "the batches before the cut are kept: {}", cut.pods.len());
     }

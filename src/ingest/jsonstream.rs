@@ -429,6 +429,17 @@ impl<R: Read> ItemSplitter<R> {
         Self::with_chunk_size(reader, CHUNK)
     }
 
+    /// The input's size, when known: the buffer is then allocated once per
+    /// chunk instead of growing by doubling as bytes arrive, which copied
+    /// every file of a bundle about once more (3 % of a bundle's
+    /// instructions).
+    pub fn size_hint(mut self, bytes: Option<u64>) -> Self {
+        if let Some(bytes) = bytes {
+            self.buf.reserve_exact(bytes.min(self.chunk_size as u64) as usize);
+        }
+        self
+    }
+
     /// Like [`new`](Self::new) with another read size (tests use tiny ones to
     /// put chunk boundaries everywhere). 0 is taken as 1.
     pub fn with_chunk_size(reader: R, chunk_size: usize) -> Self {
