@@ -120,7 +120,7 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
                 let mut bytes = Vec::new();
                 std::io::stdin().lock().read_to_end(&mut bytes).map_err(io)?;
                 if let Some(kind) = archive::sniff(&bytes) {
-                    let mut visitor = Visitor::new(&display, options, &mut model.sources);
+                    let mut visitor = Visitor::new(&display, options, inputs.len() == 1, &mut model.sources);
                     let walked = archive::walk(std::io::Cursor::new(bytes), kind, &options.limits, &mut visitor);
                     visitor.finish(walked, &display, "stream", &mut partials)
                 } else {
@@ -157,7 +157,7 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Ingested, IngestE
                     if let Some(kind) = archive::sniff(&head[..filled]) {
                         crate::progress::expect(meta.len());
                         let file = crate::progress::Counted(std::fs::File::open(path).map_err(io)?);
-                        let mut visitor = Visitor::new(&display, options, &mut model.sources);
+                        let mut visitor = Visitor::new(&display, options, inputs.len() == 1, &mut model.sources);
                         let walked = archive::walk_named(file, kind, &display, &options.limits, &mut visitor);
                         visitor.finish(walked, &display, "archive", &mut partials)
                     } else {
@@ -469,6 +469,9 @@ struct Visitor<'a> {
     /// collector output) or a plain collection of files.
     pending: Vec<(String, Vec<u8>)>,
     pending_bytes: usize,
+    /// No other input can bring another copy of a pod: only then are logs
+    /// passed over (below).
+    only_input: bool,
     /// Namespace → pod → whether every copy read so far is quiet and
     /// unwatched: the logs of such a pod are passed over, not scanned, as
     /// no rule reads them (`model::UnreadEvents` explains why).
@@ -479,10 +482,11 @@ struct Visitor<'a> {
 }
 
 impl<'a> Visitor<'a> {
-    fn new(input: &'a str, options: &'a LoadOptions, sources: &'a mut Sources) -> Self {
+    fn new(input: &'a str, options: &'a LoadOptions, only_input: bool, sources: &'a mut Sources) -> Self {
         Visitor {
             input,
             options,
+            only_input,
             sources,
             partial: decode::Partial::default(),
             votes: BTreeMap::new(),
@@ -636,7 +640,7 @@ impl Visitor<'_> {
                 reader.read_to_end(&mut bytes)?;
                 let before = out.pods.len();
                 decode::document(&bytes, source, input, path, out);
-                if let Some(watched) = self.options.watched {
+                if let Some(watched) = self.options.watched.filter(|_| self.only_input) {
                     for pod in &out.pods[before..] {
                         let quiet = pod.is_quiet() && !pod.containers.iter().any(|c| watched(pod, c));
                         let seen = self.pods_seen.entry(pod.namespace.clone()).or_default();
@@ -823,6 +827,22 @@ mod tests {
         let warning = model.warnings.iter().find(|w| w.code == WarningCode::MissingLog).expect("a warning");
         assert!(warning.source.ends_with("web-1/app.log"), "{warning:?}");
         assert!(warning.message.contains("passed over"), "{warning:?}");
+    }
+
+    #[test]
+    fn with_another_input_an_archive_scans_every_log() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = "2026-01-01T10:00:00Z starting\n";
+        let archive = tar(&[
+            ("bundle/cluster-resources/pods/shop.json", &pods()),
+            ("bundle/cluster-resources/pods/logs/shop/web-1/app.log", log),
+        ]);
+        let path = write(dir.path(), "bundle.tar", "");
+        std::fs::write(&path, archive).expect("write");
+        // A later snapshot in which web-1 restarts: its log is needed.
+        let later = write(dir.path(), "later.json", &list(&[pod("web-1", 2)]));
+        let model = load_paths(&[path, later]);
+        assert!(logs_of(&model).contains(&"web-1/app".to_string()), "{:?}", logs_of(&model));
     }
 
     #[test]
