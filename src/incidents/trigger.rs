@@ -506,8 +506,8 @@ fn compare(
 fn revision_evidence(model: &Model, r: &Revision, template: &LoadedTemplate, rel: Option<&str>) -> Evidence {
     let source = model.sources.get(r.origin.source);
     let path = match rel {
-        Some(rel) => format!("{}.{rel}", r.template_path),
-        None => r.template_path.to_string(),
+        Some(rel) => format!("{}.{rel}", r.kind.template_path()),
+        None => r.kind.template_path().to_string(),
     };
     let ready = match (r.ready, r.replicas) {
         (Some(ready), Some(all)) => format!(", {ready} of {all} ready"),
@@ -1031,7 +1031,6 @@ mod tests {
                 replicas: Some(1),
                 ready,
                 pod_template: template,
-                template_path: "spec.template",
                 origin: Origin { source, line: Some(10 + i as u64 * 100), ..Origin::default() },
             });
         }

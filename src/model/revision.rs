@@ -56,8 +56,6 @@ pub struct Revision {
     pub ready: Option<i64>,
     /// Read through [`Revision::template`].
     pub pod_template: LazyTemplate,
-    /// JSON path of the template inside the object, for evidence paths.
-    pub template_path: &'static str,
     /// The object's line; the template's field lines are in [`LoadedTemplate`].
     pub origin: Origin,
 }
@@ -66,7 +64,7 @@ pub struct Revision {
 #[derive(Debug, Clone, Default)]
 pub struct LoadedTemplate {
     pub template: PodTemplate,
-    /// Fields under `Revision::template_path`, as `jsonstream::locate_fields_under`
+    /// Fields under `RevisionKind::template_path`, as `jsonstream::locate_fields_under`
     /// finds them; empty for YAML.
     pub field_lines: FieldLines,
 }
@@ -345,7 +343,7 @@ impl TemplateVolume {
 }
 
 impl RevisionKind {
-    /// JSON path of the pod template inside the object.
+    /// JSON path of the pod template inside the object, for evidence paths.
     pub fn template_path(self) -> &'static str {
         match self {
             RevisionKind::ReplicaSet => "spec.template",
@@ -421,7 +419,6 @@ impl Revision {
             replicas: rs.status.replicas.or(rs.spec.replicas),
             ready: rs.status.ready_replicas,
             pod_template,
-            template_path: RevisionKind::ReplicaSet.template_path(),
             origin,
         }
     }
@@ -456,7 +453,6 @@ impl Revision {
             replicas: None,
             ready: None,
             pod_template: pod_template(template),
-            template_path: RevisionKind::ControllerRevision.template_path(),
             origin,
         })
     }
