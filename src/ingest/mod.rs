@@ -642,9 +642,8 @@ impl Visitor<'_> {
                 decode::document(&bytes, source, input, path, out);
                 if let Some(watched) = self.options.watched.filter(|_| self.only_input) {
                     for pod in &out.pods[before..] {
-                        let quiet = pod.is_quiet() && !pod.containers.iter().any(|c| watched(pod, c));
                         let seen = self.pods_seen.entry(pod.namespace.clone()).or_default();
-                        *seen.entry(pod.name.clone()).or_insert(true) &= quiet;
+                        *seen.entry(pod.name.clone()).or_insert(true) &= UnreadEvents::unread(pod, watched);
                     }
                 }
             }
@@ -779,6 +778,15 @@ mod tests {
         assert!(warning.message.contains("(Event) is malformed"), "{warning:?}");
     }
 
+    const LOG: &str = "2026-01-01T10:00:00Z starting\n";
+
+    /// A tar of `entries` written as `bundle.tar` in `dir`.
+    fn write_tar(dir: &Path, entries: &[(&str, &str)]) -> PathBuf {
+        let path = dir.join("bundle.tar");
+        std::fs::write(&path, tar(entries)).expect("write");
+        path
+    }
+
     fn tar(entries: &[(&str, &str)]) -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::new());
         for (path, text) in entries {
@@ -798,16 +806,16 @@ mod tests {
     #[test]
     fn an_archive_passes_over_the_logs_of_quiet_unwatched_pods() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let log = "2026-01-01T10:00:00Z starting\n";
-        let archive = tar(&[
-            ("bundle/cluster-resources/pods/shop.json", &pods()),
-            ("bundle/cluster-resources/pods/logs/shop/web-1/app.log", log),
-            ("bundle/cluster-resources/pods/logs/shop/api-1/app.log", log),
-            ("bundle/cluster-resources/pods/logs/shop/calico-node-1/app.log", log),
-        ]);
-        let path = write(dir.path(), "bundle.tar", "");
-        std::fs::write(&path, archive).expect("write");
-        let model = load_paths(&[path]);
+        let archive = write_tar(
+            dir.path(),
+            &[
+                ("bundle/cluster-resources/pods/shop.json", &pods()),
+                ("bundle/cluster-resources/pods/logs/shop/web-1/app.log", LOG),
+                ("bundle/cluster-resources/pods/logs/shop/api-1/app.log", LOG),
+                ("bundle/cluster-resources/pods/logs/shop/calico-node-1/app.log", LOG),
+            ],
+        );
+        let model = load_paths(&[archive]);
         assert_eq!(logs_of(&model), ["api-1/app", "calico-node-1/app"]);
         assert!(model.warnings.is_empty(), "{:?}", model.warnings);
     }
@@ -815,15 +823,15 @@ mod tests {
     #[test]
     fn a_log_passed_over_before_its_pod_turned_out_in_trouble_is_a_warning() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let log = "2026-01-01T10:00:00Z starting\n";
-        let archive = tar(&[
-            ("bundle/cluster-resources/pods/shop.json", &pods()),
-            ("bundle/cluster-resources/pods/logs/shop/web-1/app.log", log),
-            ("bundle/cluster-resources/pods/later.json", &list(&[pod("web-1", 2)])),
-        ]);
-        let path = write(dir.path(), "bundle.tar", "");
-        std::fs::write(&path, archive).expect("write");
-        let model = load_paths(&[path]);
+        let archive = write_tar(
+            dir.path(),
+            &[
+                ("bundle/cluster-resources/pods/shop.json", &pods()),
+                ("bundle/cluster-resources/pods/logs/shop/web-1/app.log", LOG),
+                ("bundle/cluster-resources/pods/later.json", &list(&[pod("web-1", 2)])),
+            ],
+        );
+        let model = load_paths(&[archive]);
         let warning = model.warnings.iter().find(|w| w.code == WarningCode::MissingLog).expect("a warning");
         assert!(warning.source.ends_with("web-1/app.log"), "{warning:?}");
         assert!(warning.message.contains("passed over"), "{warning:?}");
@@ -832,16 +840,16 @@ mod tests {
     #[test]
     fn with_another_input_an_archive_scans_every_log() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let log = "2026-01-01T10:00:00Z starting\n";
-        let archive = tar(&[
-            ("bundle/cluster-resources/pods/shop.json", &pods()),
-            ("bundle/cluster-resources/pods/logs/shop/web-1/app.log", log),
-        ]);
-        let path = write(dir.path(), "bundle.tar", "");
-        std::fs::write(&path, archive).expect("write");
+        let archive = write_tar(
+            dir.path(),
+            &[
+                ("bundle/cluster-resources/pods/shop.json", &pods()),
+                ("bundle/cluster-resources/pods/logs/shop/web-1/app.log", LOG),
+            ],
+        );
         // A later snapshot in which web-1 restarts: its log is needed.
         let later = write(dir.path(), "later.json", &list(&[pod("web-1", 2)]));
-        let model = load_paths(&[path, later]);
+        let model = load_paths(&[archive, later]);
         assert!(logs_of(&model).contains(&"web-1/app".to_string()), "{:?}", logs_of(&model));
     }
 

@@ -401,8 +401,7 @@ impl UnreadEvents {
     ) -> UnreadEvents {
         let mut all_quiet: BTreeMap<(&str, &str), bool> = BTreeMap::new();
         for pod in pods {
-            let quiet = pod.is_quiet() && !pod.containers.iter().any(|c| watched(pod, c));
-            *all_quiet.entry((&pod.namespace, &pod.name)).or_insert(true) &= quiet;
+            *all_quiet.entry((&pod.namespace, &pod.name)).or_insert(true) &= UnreadEvents::unread(pod, watched);
         }
         let mut unread = UnreadEvents::default();
         for ((namespace, name), quiet) in all_quiet {
@@ -411,6 +410,12 @@ impl UnreadEvents {
             }
         }
         unread
+    }
+
+    /// Whether nothing reads about `pod` beyond what the model keeps anyway:
+    /// it is quiet and no rule watches any of its containers.
+    pub fn unread(pod: &Pod, watched: &dyn Fn(&Pod, &Container) -> bool) -> bool {
+        pod.is_quiet() && !pod.containers.iter().any(|c| watched(pod, c))
     }
 
     pub fn is_empty(&self) -> bool {
