@@ -10,7 +10,9 @@ pub mod source;
 pub mod time;
 
 use crate::ingest::wire;
+use rayon::slice::ParallelSliceMut;
 use source::{Origin, SourceId, Sources, Warning, WarningCode};
+use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use time::Time;
 
@@ -604,18 +606,19 @@ impl Model {
     pub fn finish(&mut self) {
         // The same pod seen twice (in a list and as a single file, or in two
         // inputs) counts once: the most complete, then the latest copy wins.
-        self.pods.sort_by(|a, b| {
-            (&a.namespace, &a.name, std::cmp::Reverse(a.completeness()), std::cmp::Reverse(a.latest()), a.origin.source)
-                .cmp(&(
-                    &b.namespace,
-                    &b.name,
-                    std::cmp::Reverse(b.completeness()),
-                    std::cmp::Reverse(b.latest()),
+        // Copies of one pod are rare, so the costlier keys (a walk over the
+        // containers) are compared only between them; rayon's sort is stable.
+        self.pods.par_sort_by(|a, b| {
+            (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)).then_with(|| {
+                (Reverse(a.completeness()), Reverse(a.latest()), a.origin.source).cmp(&(
+                    Reverse(b.completeness()),
+                    Reverse(b.latest()),
                     b.origin.source,
                 ))
+            })
         });
         self.pods.dedup_by(|later, earlier| later.namespace == earlier.namespace && later.name == earlier.name);
-        self.events.sort_by(|a, b| {
+        self.events.par_sort_by(|a, b| {
             (
                 &a.namespace,
                 &a.object_name,
