@@ -1,4 +1,6 @@
-//! Command line: `podmortem analyze | rules | explain`.
+//! Command line: `podmortem analyze | rules | explain | completions | man`.
+
+mod manual;
 
 use crate::analyze::{self, Options};
 use crate::ingest::layout::Layout;
@@ -10,7 +12,7 @@ use crate::report::{Report, Severity};
 use crate::rules::Catalog;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Exit codes, documented in `--help` and the README.
 pub mod exit {
@@ -18,15 +20,19 @@ pub mod exit {
     pub const OK: i32 = 0;
     /// Findings at or above `--fail-on`.
     pub const FINDINGS: i32 = 1;
-    /// Usage error, or no readable input at all.
+    /// Usage error, or no readable input at all (`--batch`: no bundle in DIR).
     pub const USAGE: i32 = 2;
+    /// `--batch`: every line was written, and at least one is an error line.
+    pub const BUNDLE_FAILED: i32 = 3;
 }
 
 const AFTER_HELP: &str = "\
 Exit codes:
-  0  analysis done, nothing at or above --fail-on (the default, never, always gives 0)
-  1  findings at or above --fail-on
-  2  usage error, or no readable input at all
+  0  analysis done, nothing at or above --fail-on (default: never); with --batch, no bundle failed
+  1  findings at or above --fail-on (with --batch: in any bundle's report)
+  2  usage error, or no readable input at all (with --batch: DIR unreadable or holding no bundle)
+  3  with --batch: every line was written, but some bundle failed (its line is an error line);
+     1 wins over 3 when both hold
 
 Examples:
   podmortem analyze support-bundle-2025-08-09T21_08_25/
@@ -36,6 +42,7 @@ Examples:
   podmortem analyze pods.json --logs-for checkout/api-7c9d-xk2lp/api:previous=api.log api.log
   podmortem analyze bundle/ --format html -o incident.html
   podmortem analyze bundle/ --format json --fail-on critical
+  podmortem analyze --batch bundles/ -o reports.jsonl      one JSON line per bundle in bundles/
   podmortem explain oom-killed";
 
 #[derive(Parser, Debug)]
@@ -69,7 +76,28 @@ enum Command {
         #[arg(long = "rules", value_name = "FILE|DIR")]
         packs: Vec<PathBuf>,
     },
+    /// Print a shell completion script for podmortem on standard output.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print podmortem's manual page (roff, section 1) on standard output: every command and option.
+    #[command(after_help = MAN_HELP)]
+    Man,
 }
+
+const COMPLETIONS_HELP: &str = "\
+Install:
+  bash  podmortem completions bash > ~/.local/share/bash-completion/completions/podmortem
+  zsh   podmortem completions zsh > ~/.zfunc/_podmortem   (with fpath+=(~/.zfunc) before compinit in ~/.zshrc)
+  fish  podmortem completions fish > ~/.config/fish/completions/podmortem.fish";
+
+const MAN_HELP: &str = "\
+Install:
+  podmortem man > ~/.local/share/man/man1/podmortem.1       (or /usr/local/share/man/man1/)
+  podmortem man | man -l -                                  read it without installing";
 
 const RULES_HELP: &str = "\
 Examples:
@@ -96,12 +124,20 @@ struct RulesArgs {
 struct AnalyzeArgs {
     /// Files, directories or archives to read (support bundles, cluster-info dumps, must-gathers, kubectl
     /// get/describe/logs outputs, CI logs; .tar, .tar.gz, .tar.xz, .zip, .gz), or - for standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "batch", value_name = "PATH")]
     paths: Vec<String>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Analyse every bundle in DIR on its own, in parallel, and write one JSON line per bundle.
+    ///
+    /// Each entry directly in DIR (a directory, an archive, a JSON or YAML file; hidden ones skipped) is one
+    /// bundle. The lines (JSON Lines) come in name order: {"bundle": PATH, "report": REPORT}, REPORT being what
+    /// --format json prints for that bundle alone, or {"bundle": PATH, "error": {"code": ..., "message": ...}}
+    /// for a bundle that failed; the run goes on. Exit code 3 when some bundle failed (see below).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["paths", "logs_for"])]
+    batch: Option<PathBuf>,
+    /// Output format [default: text; with --batch, json (as JSON Lines) is the only one].
+    #[arg(long, short = 'f', value_enum)]
+    format: Option<Format>,
+    /// Write the report (with --batch, the lines) to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// Only report on this namespace (repeatable).
@@ -192,6 +228,12 @@ fn parse_time(text: &str) -> Result<Time, String> {
     Time::parse(text).ok_or_else(|| format!("'{text}' is not an RFC 3339 time such as 2025-08-10T02:08:25Z"))
 }
 
+/// The command line definition, for completions, the manual page and tests.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+}
+
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -206,10 +248,28 @@ pub fn main() -> i32 {
         Command::Analyze(args) => run_analyze(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain { cause, packs } => run_explain(&cause, &packs),
+        Command::Completions { shell } => print_generated(&manual::completions(command(), shell)),
+        Command::Man => print_generated(&manual::man_page(command())),
+    }
+}
+
+fn print_generated(bytes: &[u8]) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+        Ok(()) => exit::OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        Err(e) => {
+            eprintln!("podmortem: error: cannot write to standard output: {e}");
+            exit::USAGE
+        }
     }
 }
 
 fn run_analyze(args: AnalyzeArgs) -> i32 {
+    if let Some(dir) = args.batch.clone() {
+        return run_batch(&dir, args);
+    }
+    let format = args.format.unwrap_or(Format::Text);
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
     if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
         eprintln!("podmortem: error: standard input (-) can be given only once");
@@ -222,20 +282,7 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
             return exit::USAGE;
         }
     }
-    let limits = archive::Limits {
-        max_total_bytes: args.max_archive_bytes,
-        max_entry_bytes: args.max_entry_bytes,
-        max_entries: args.max_entries,
-        ..archive::Limits::default()
-    };
-    let options = Options {
-        namespaces: args.namespaces.clone(),
-        now: args.now,
-        layout: args.layout,
-        logs_for: args.logs_for.clone(),
-        limits,
-        no_redact: args.no_redact,
-    };
+    let options = analysis_options(&args);
     let Some(catalog) = load_catalog(&args.packs) else { return exit::USAGE };
     let mut timings = crate::timings::Timings::default();
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(crate::progress::Bar::start);
@@ -254,12 +301,16 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
             "podmortem: error: no readable input: no Kubernetes export or log was found in {}",
             args.paths.join(", ")
         );
+        // Why, where the reading got that far (a truncated archive says where it ends).
+        for warning in &report.warnings {
+            eprintln!("  {}: {}", warning.source, warning.message);
+        }
         return exit::USAGE;
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = args.format == Format::Text && to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = format == Format::Text && to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     crate::progress::phase(crate::progress::Phase::Rendering);
-    let rendered = match render::render(&report, args.format, color) {
+    let rendered = match render::render(&report, format, color) {
         Ok(text) => text,
         Err(e) => {
             eprintln!("podmortem: error: {e}");
@@ -294,12 +345,143 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
+    let worst = report.findings.iter().map(|f| f.severity).min();
+    if trips(worst, fail_on) { exit::FINDINGS } else { exit::OK }
+}
+
+/// Whether the most severe finding is at or above `--fail-on`.
+fn trips(worst: Option<Severity>, fail_on: FailOn) -> bool {
     let threshold = match fail_on {
-        FailOn::Never => return exit::OK,
+        FailOn::Never => return false,
         FailOn::Critical => Severity::Critical,
         FailOn::Warning => Severity::Warning,
     };
-    if report.findings.iter().any(|f| f.severity <= threshold) { exit::FINDINGS } else { exit::OK }
+    worst.is_some_and(|w| w <= threshold)
+}
+
+fn analysis_options(args: &AnalyzeArgs) -> Options {
+    let limits = archive::Limits {
+        max_total_bytes: args.max_archive_bytes,
+        max_entry_bytes: args.max_entry_bytes,
+        max_entries: args.max_entries,
+        ..archive::Limits::default()
+    };
+    Options {
+        namespaces: args.namespaces.clone(),
+        now: args.now,
+        layout: args.layout,
+        logs_for: args.logs_for.clone(),
+        limits,
+        no_redact: args.no_redact,
+    }
+}
+
+/// `analyze --batch DIR`: one JSON line per bundle (src/batch.rs).
+fn run_batch(dir: &Path, args: AnalyzeArgs) -> i32 {
+    if let Some(format) = args.format.filter(|f| *f != Format::Json) {
+        let name = format.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+        eprintln!(
+            "podmortem: error: --batch writes JSON Lines (one JSON report per bundle); --format {name} cannot be used with it"
+        );
+        eprintln!("hint: drop --format, or analyse one bundle at a time: podmortem analyze BUNDLE --format {name}");
+        return exit::USAGE;
+    }
+    let Some(bundles) = batch_bundles(dir, args.output.as_deref()) else { return exit::USAGE };
+    let Some(catalog) = load_catalog(&args.packs) else { return exit::USAGE };
+    let options = analysis_options(&args);
+    let (mut sink, target): (Box<dyn Write>, String) = match &args.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => (Box::new(std::io::BufWriter::new(file)), path.display().to_string()),
+            Err(e) => {
+                eprintln!("podmortem: error: cannot create {}: {e}", path.display());
+                return exit::USAGE;
+            }
+        },
+        None => (Box::new(std::io::stdout().lock()), "standard output".to_string()),
+    };
+    let mut timings = crate::timings::Timings::default();
+    let bar = (!args.quiet && std::io::stderr().is_terminal())
+        .then(|| crate::progress::Bar::start_batch(bundles.len() as u64));
+    let analyse = move |path: &Path| crate::batch::analyse_bundle(path, &options, &catalog);
+    // Each line is flushed as it is written: a job runner reading the
+    // pipe gets each bundle's line as soon as it is its turn.
+    let emit =
+        |line: &str| sink.write_all(line.as_bytes()).and_then(|_| sink.write_all(b"\n")).and_then(|_| sink.flush());
+    let result = crate::batch::run(&bundles, 0, analyse, emit);
+    drop(bar);
+    timings.mark("batch");
+    if args.timings {
+        eprint!("{}", timings.render());
+    }
+    let summary = match result {
+        Ok(summary) => summary,
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return exit::OK,
+        Err(e) => {
+            eprintln!("podmortem: error: cannot write the lines to {target}: {e}");
+            return exit::USAGE;
+        }
+    };
+    if summary.failed > 0 {
+        eprintln!(
+            "podmortem: {} of {} bundle(s) failed; their lines carry the error (\"error\" instead of \"report\")",
+            summary.failed, summary.bundles
+        );
+    }
+    if trips(summary.worst, args.fail_on) {
+        exit::FINDINGS
+    } else if summary.failed > 0 {
+        exit::BUNDLE_FAILED
+    } else {
+        exit::OK
+    }
+}
+
+/// The bundles of `--batch DIR`, or None after saying why there are none.
+fn batch_bundles(dir: &Path, output: Option<&Path>) -> Option<Vec<PathBuf>> {
+    let shown = dir.display();
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            eprintln!("podmortem: error: --batch {shown}: not a directory");
+            eprintln!("hint: --batch takes a directory of bundles; to analyse one bundle: podmortem analyze {shown}");
+            return None;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("podmortem: error: --batch {shown}: no such directory");
+            return None;
+        }
+        Err(e) => {
+            eprintln!("podmortem: error: --batch {shown}: cannot read: {e}");
+            return None;
+        }
+    }
+    let mut bundles = match crate::batch::bundles(dir) {
+        Ok(bundles) => bundles,
+        Err(e) => {
+            eprintln!("podmortem: error: --batch {shown}: cannot list the directory: {e}");
+            return None;
+        }
+    };
+    // A previous run's output left in DIR is not a bundle, and reading it
+    // while it is rewritten would make a line out of half a file.
+    if let Some(output) = output.and_then(|o| std::fs::canonicalize(o).ok()) {
+        bundles.retain(|b| {
+            let same = std::fs::canonicalize(b).is_ok_and(|b| b == output);
+            if same {
+                eprintln!("podmortem: note: skipping {}: it is the output file", b.display());
+            }
+            !same
+        });
+    }
+    if bundles.is_empty() {
+        eprintln!("podmortem: error: --batch {shown}: no bundle in the directory (hidden entries are skipped)");
+        eprintln!(
+            "hint: put each bundle (a directory, an archive, a JSON or YAML file) directly in {shown}; no line was written"
+        );
+        return None;
+    }
+    Some(bundles)
 }
 
 /// The built-in rules plus the packs; on errors, prints them all and says how to fix.

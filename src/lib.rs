@@ -2,6 +2,7 @@
 //! cluster state. See ARCHITECTURE.md for the map of the code.
 
 pub mod analyze;
+pub mod batch;
 pub mod cli;
 pub mod incidents;
 pub mod ingest;

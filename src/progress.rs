@@ -14,6 +14,9 @@ use std::time::Duration;
 static DONE: AtomicU64 = AtomicU64::new(0);
 static TOTAL: AtomicU64 = AtomicU64::new(0);
 static PHASE: AtomicUsize = AtomicUsize::new(0);
+/// `--batch`: bundles finished. With several bundles read at once, bytes
+/// and phases mix, so a batch bar counts bundles instead.
+static BUNDLES_DONE: AtomicU64 = AtomicU64::new(0);
 
 /// The phases the bar names, in order.
 const PHASES: [&str; 5] = ["reading", "scanning logs", "applying rules", "building the report", "rendering"];
@@ -39,6 +42,11 @@ pub fn advance(bytes: u64) {
 
 pub fn phase(phase: Phase) {
     PHASE.store(phase as usize, Ordering::Relaxed);
+}
+
+/// A bundle of a batch finished (`Bar::start_batch`).
+pub fn bundle_done() {
+    BUNDLES_DONE.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A reader that counts what passes through it: an archive's compressed bytes.
@@ -71,9 +79,20 @@ const TICK: Duration = Duration::from_millis(100);
 
 impl Bar {
     pub fn start() -> Bar {
+        Bar::start_counting(0)
+    }
+
+    /// The bar of `--batch`: bundles done of `bundles`.
+    pub fn start_batch(bundles: u64) -> Bar {
+        Bar::start_counting(bundles)
+    }
+
+    fn start_counting(bundles: u64) -> Bar {
         DONE.store(0, Ordering::Relaxed);
         TOTAL.store(0, Ordering::Relaxed);
         PHASE.store(0, Ordering::Relaxed);
+        BUNDLES_DONE.store(0, Ordering::Relaxed);
+        let batch = bundles > 0;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {
@@ -86,15 +105,24 @@ impl Bar {
                 waited += TICK;
             }
             let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-            let style = indicatif::ProgressStyle::with_template(
-                // `wide_bar` takes what the terminal has left, so the line never wraps.
-                "{spinner} {msg:<19} {binary_bytes:>10}/{binary_total_bytes:<10} [{wide_bar}] {elapsed:>3}",
-            )
-            .map(|s| s.progress_chars("=> "));
+            // `wide_bar` takes what the terminal has left, so the line never wraps.
+            let template = if batch {
+                "{spinner} bundles {pos:>6}/{len:<6} [{wide_bar}] {elapsed:>3}"
+            } else {
+                "{spinner} {msg:<19} {binary_bytes:>10}/{binary_total_bytes:<10} [{wide_bar}] {elapsed:>3}"
+            };
+            let style = indicatif::ProgressStyle::with_template(template).map(|s| s.progress_chars("=> "));
             if let Ok(style) = style {
                 bar.set_style(style);
             }
             while !flag.load(Ordering::Relaxed) {
+                if batch {
+                    bar.set_length(bundles);
+                    bar.set_position(BUNDLES_DONE.load(Ordering::Relaxed).min(bundles));
+                    bar.tick();
+                    std::thread::sleep(TICK);
+                    continue;
+                }
                 let phase = PHASE.load(Ordering::Relaxed);
                 bar.set_message(PHASES.get(phase).copied().unwrap_or(""));
                 let total = TOTAL.load(Ordering::Relaxed);
