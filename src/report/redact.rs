@@ -25,7 +25,14 @@
 //!   `SecretAccessKey`, `auth`, `Authorization`…), in every form a log or a
 //!   manifest writes them: `NAME=value`, query strings, logfmt, YAML
 //!   `name: value`, JSON `"name": "value"`, Go `%+v` `Name:value`,
-//!   `--password value`.
+//!   `--password value`;
+//! - the values of a pod template's env variables, labels and annotations
+//!   whose name looks secret (`DB_PASSWORD`, `vault.example.com/agent-token`);
+//! - a value hidden once is hidden wherever else the report quotes it
+//!   without its key (a title that quotes a log line, then the postmortem
+//!   that quotes the title);
+//! - the first characters of a token cut by a quote (a title keeps the
+//!   first 160 characters of a log line, which may end inside a key id).
 //!
 //! # What is not
 //! - Values already masked (`***HIDDEN***`, `********`, `<redacted>`,
