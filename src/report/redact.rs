@@ -19,7 +19,8 @@
 //! - PEM private key blocks: the body between `-----BEGIN … PRIVATE KEY-----`
 //!   and its END line (or the end of the text), headers kept; certificates
 //!   are public and left alone;
-//! - URL credentials: `scheme://user:[REDACTED]@host` (the user stays);
+//! - URL credentials: `scheme://user:[REDACTED]@host` (the user stays), and
+//!   `curl -u user:[REDACTED]` (`--user`, `--proxy-user`);
 //! - key–value pairs whose key names a secret (`password`, `DB_PASSWORD`,
 //!   `secret_key`, `api_key`, `access_token`, `client_secret`,
 //!   `SecretAccessKey`, `auth`, `Authorization`…), in every form a log or a
@@ -433,6 +434,10 @@ static PRECHECK: LazyLock<AhoCorasick> = LazyLock::new(|| {
         "sk_live_",
         "rk_live_",
         "ya29.",
+        "-u ",
+        "-u\t",
+        "--user",
+        "--proxy-user",
     ];
     AhoCorasick::builder().ascii_case_insensitive(true).build(words).expect("static literals")
 });
@@ -488,6 +493,13 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s:/@\[\]"'<>]*:([^\s@/"'<>\\\[\]]+)"#).expect("static regex")
 });
 
+/// `curl -u user:password`, `--user user:password`, `--proxy-user …`:
+/// the password is group 1.
+static USER_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|[\s"'])(?:-u|--user|--proxy-user)(?:[ \t]+|=)["']?[^\s:"'@/]+:([^\s"']+)"#)
+        .expect("static regex")
+});
+
 /// A key candidate: a name that starts after a separator (never after `/`,
 /// `.`, `:` or a letter, so a path component or a host is not a key),
 /// possibly a `--flag`; what follows it is read in code.
@@ -516,6 +528,7 @@ fn spans(text: &str) -> Vec<Range<usize>> {
     found.extend(scheme_tokens(text));
     found.extend(pem_bodies(text));
     found.extend(url_credentials(text));
+    found.extend(USER_FLAG.captures_iter(text).filter_map(|c| c.get(1)).map(|m| m.range()));
     found.extend(key_values(text));
     found.extend(env_pairs(text));
     merge(found.into_iter().filter(|r| !r.is_empty() && !is_masked(&text[r.clone()])).collect())
@@ -1306,6 +1319,14 @@ mod tests {
         keeps("https://user@git.example.com/repo.git");
         keeps("Killing container with id docker://indexer:Container failed liveness probe.");
         keeps("Killing container with id docker://80f7d0af3c1e:pod \"indexer-5c8d7f9b6-7vzkq_search\" is unhealthy");
+    }
+
+    #[test]
+    fn user_flags() {
+        hides("curl -u admin:hunter2x https://api", "hunter2x", "curl -u admin:[REDACTED] https://api");
+        hides("curl --user=ci:s3cr3t -X POST", "s3cr3t", "curl --user=ci:[REDACTED] -X POST");
+        keeps("sort -u file.txt");
+        keeps("ps -U root:wheel");
     }
 
     #[test]
