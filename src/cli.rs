@@ -301,10 +301,13 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
             "podmortem: error: no readable input: no Kubernetes export or log was found in {}",
             args.paths.join(", ")
         );
-        // Why, where the reading got that far (a truncated archive says where it ends).
-        for warning in &report.warnings {
-            eprintln!("  {}: {}", warning.source, warning.message);
+        // The warnings say why (a corrupt archive, an unreadable directory).
+        for w in report.warnings.iter().take(5) {
+            eprintln!("  {}: {}", w.source, w.message);
         }
+        eprintln!(
+            "hint: give a support bundle directory or archive, a kubectl -o json|yaml file, or - to read standard input"
+        );
         return exit::USAGE;
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -338,10 +341,25 @@ fn run_analyze(args: AnalyzeArgs) -> i32 {
         // A closed pipe (`| head`) is the reader's choice, not an error.
         if !message.contains("Broken pipe") {
             eprintln!("podmortem: error: {message}");
+            if let Some(path) = &args.output {
+                eprintln!("hint: {}", output_hint(path));
+            }
             return exit::USAGE;
         }
     }
     exit_code(&report, args.fail_on)
+}
+
+/// What to do when the report cannot be written to `-o path`.
+fn output_hint(path: &std::path::Path) -> String {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if path.is_dir() {
+        format!("-o takes a file name, such as {}", path.join("report.html").display())
+    } else if let Some(dir) = parent.filter(|p| !p.is_dir()) {
+        format!("the directory {} does not exist: create it, or give -o a file in an existing directory", dir.display())
+    } else {
+        "check that the file and its directory are writable, or leave out -o to print the report".to_string()
+    }
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> i32 {

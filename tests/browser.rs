@@ -7,7 +7,8 @@
 //! - shows the summary (`#summary`, within the first screen) and the
 //!   timeline (`svg#timeline-chart`);
 //! - collapses and expands a `<details>` on a real mouse click;
-//! - does all of that with JavaScript disabled too;
+//! - does all of that with JavaScript disabled too, and with it enabled
+//!   runs its own script (the Content-Security-Policy allows it by hash);
 //! - changes its background with `prefers-color-scheme: dark`;
 //! - shows the content of collapsed `<details>` in print media, and prints
 //!   to PDF.
@@ -20,6 +21,15 @@
 //! and each bad one fails the check it breaks, so a check that cannot fail
 //! would be noticed.
 //!
+//! The report of a hostile bundle (tests/common/bundles.rs: `<script>`,
+//! `"><img onerror>`, `javascript:` links, `<svg onload>`, bidi overrides
+//! in pod names, labels, annotations, events, termination messages and log
+//! lines) runs nothing: no dialog, no console message, no exception, no
+//! request, no CSP violation, no element made of the data, and every
+//! hostile string is on the page as text, bidi controls as visible
+//! markers. Control pages prove those checks see a script that runs and a
+//! script the CSP blocks.
+//!
 //! Chromium is `/usr/bin/chromium` (Debian's `chromium` package) or
 //! `chromium` on `PATH`. `scripts/test` installs it when it is missing. When
 //! it is missing, these tests fail and say how to install it, unless
@@ -27,6 +37,8 @@
 //! without running (the variable skips them even when Chromium is there).
 //! The protocol client is tests/common/cdp.rs.
 
+#[path = "common/bundles.rs"]
+mod bundles;
 #[path = "common/cdp.rs"]
 mod cdp;
 
@@ -73,6 +85,7 @@ fn inspect(browser: &mut Browser, path: &Path, shots: Option<(&Path, &str)>) -> 
     set_media(&mut tab, "", "light")?;
     let mark = tab.navigate(&url)?;
 
+    problems.extend(own_script_ran(&mut tab)?);
     problems.extend(visible(&mut tab, "")?);
     problems.extend(collapse(&mut tab, "")?);
     let light = background(&mut tab)?;
@@ -107,6 +120,17 @@ fn inspect(browser: &mut Browser, path: &Path, shots: Option<(&Path, &str)>) -> 
     problems.extend(errors_and_traffic(&tab, mark, &url, "no-js "));
     tab.close()?;
     Ok(problems)
+}
+
+/// With scripts on, the report's script un-hides its controls: under a
+/// hash-based CSP, a script whose hash is not in the policy would not run.
+fn own_script_ran(tab: &mut Tab) -> Result<Vec<String>, String> {
+    let hidden =
+        tab.eval("(() => { const c = document.getElementById('controls'); return c ? c.hidden : null; })()")?;
+    Ok(match hidden.as_bool() {
+        Some(true) => vec!["script: the report's own script did not run (#controls is still hidden)".to_string()],
+        _ => Vec::new(),
+    })
 }
 
 fn set_media(tab: &mut Tab, media: &str, scheme: &str) -> Result<(), String> {
@@ -534,4 +558,176 @@ fn the_checks_pass_a_good_page_and_fail_each_fault() {
         }
     }
     assert!(wrong.is_empty(), "the browser checks misjudge pages:\n{}", wrong.join("\n"));
+}
+
+// ------------------------------------------------------------ hostile data
+
+/// Installed before the page's own scripts: collects CSP violations, which
+/// DevTools reports only as log text.
+const RECORD_VIOLATIONS: &str = "window.__violations = []; document.addEventListener('securitypolicyviolation', \
+    e => window.__violations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));";
+
+/// Navigates to `url`, accepting any JavaScript dialog on the way (one left
+/// open would stall the page), until the load event and a quiet moment.
+fn navigate_answering_dialogs(tab: &mut Tab, url: &str) -> Result<usize, String> {
+    let mark = tab.browser.mark();
+    tab.call("Page.navigate", json!({ "url": url }))?;
+    let mut answered = 0;
+    let mut loaded_rounds = 0;
+    for _ in 0..300 {
+        tab.browser.settle(Duration::from_millis(100))?;
+        let events = tab.events_since(mark);
+        let dialogs = events.iter().filter(|e| e["method"] == "Page.javascriptDialogOpening").count();
+        let loaded = events.iter().any(|e| e["method"] == "Page.loadEventFired");
+        for _ in answered..dialogs {
+            tab.call("Page.handleJavaScriptDialog", json!({ "accept": true }))?;
+        }
+        answered = dialogs;
+        if loaded {
+            loaded_rounds += 1;
+            if loaded_rounds == 4 {
+                return Ok(mark);
+            }
+        }
+    }
+    Err(format!("{url} did not finish loading within 30 s"))
+}
+
+/// Whatever the page did that shows script ran or was blocked: dialogs,
+/// console messages of any kind, exceptions, browser-log errors and
+/// warnings, requests other than the page itself, CSP violations.
+fn script_activity(tab: &mut Tab, mark: usize, url: &str) -> Result<Vec<String>, String> {
+    let mut found = Vec::new();
+    for event in tab.events_since(mark) {
+        let params = &event["params"];
+        match event["method"].as_str().unwrap_or("") {
+            "Page.javascriptDialogOpening" => {
+                found.push(format!("dialog: {} {}", params["type"], params["message"]));
+            }
+            "Runtime.consoleAPICalled" => {
+                let args: Vec<String> =
+                    params["args"].as_array().map(|a| a.iter().map(describe).collect()).unwrap_or_default();
+                found.push(format!("console: console.{}: {}", params["type"].as_str().unwrap_or("?"), args.join(" ")));
+            }
+            "Runtime.exceptionThrown" => found.push(format!("exception: {}", params["exceptionDetails"]["text"])),
+            "Log.entryAdded" if matches!(params["entry"]["level"].as_str(), Some("error" | "warning")) => {
+                found.push(format!("log: {}", params["entry"]["text"]));
+            }
+            "Network.requestWillBeSent" => {
+                let requested = params["request"]["url"].as_str().unwrap_or("");
+                if requested.split('#').next() != Some(url) && !requested.starts_with("data:") {
+                    found.push(format!("request: {requested}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    let violations = tab.eval("window.__violations || []")?;
+    found.extend(strings(&violations).into_iter().map(|v| format!("violation: {v}")));
+    Ok(found)
+}
+
+/// Loads `path` with scripts on and returns what script did there.
+fn load_and_watch(browser: &mut Browser, path: &Path) -> Result<(Vec<String>, Value), String> {
+    let url = file_url(path);
+    let mut tab = browser.new_tab()?;
+    tab.call("Page.addScriptToEvaluateOnNewDocument", json!({ "source": RECORD_VIOLATIONS }))?;
+    let mark = navigate_answering_dialogs(&mut tab, &url)?;
+    let activity = script_activity(&mut tab, mark, &url)?;
+    let page = tab.eval(
+        r#"(() => ({
+            text: document.body.textContent,
+            visibleText: document.body.innerText,
+            controlsShown: !!document.getElementById('controls') && !document.getElementById('controls').hidden,
+            scripts: document.scripts.length,
+            svgs: document.querySelectorAll('svg').length,
+            foreign: [...document.querySelectorAll('img, iframe, object, embed, textarea, noscript, form, base, meta[http-equiv=refresh]')].map(e => e.outerHTML.slice(0, 80)),
+            handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name)),
+            links: [...document.querySelectorAll('[href], [src], [xlink\\:href]')].map(e => e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('xlink:href')).filter(h => !h.startsWith('#') && !h.startsWith('data:')),
+        }))()"#,
+    )?;
+    tab.close()?;
+    Ok((activity, page))
+}
+
+#[test]
+fn a_hostile_bundle_runs_nothing_in_chromium() {
+    let Some(exe) = chromium() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = bundles::hostile_bundle(dir.path());
+    let html = dir.path().join("hostile.html");
+    let output = Command::new(env!("CARGO_BIN_EXE_podmortem"))
+        .arg("analyze")
+        .arg(&bundle)
+        .args(["--format", "html", "-o"])
+        .arg(&html)
+        .output()
+        .expect("podmortem runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut browser = launch(&exe, Duration::from_secs(120));
+    let (activity, page) = load_and_watch(&mut browser, &html).unwrap_or_else(|e| panic!("the browser failed: {e}"));
+    let mut problems = activity;
+    let text = page["text"].as_str().unwrap_or("");
+    for h in bundles::HOSTILE {
+        if !text.contains(h) {
+            problems.push(format!("text: {h:?} is not on the page as text"));
+        }
+    }
+    if !page["visibleText"].as_str().unwrap_or("").contains("<script>alert(1)</script>") {
+        problems.push("text: <script>alert(1)</script> is not visible".to_string());
+    }
+    for c in ['\u{202e}', '\u{202c}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'] {
+        let marker = format!("⟨U+{:04X}⟩", u32::from(c));
+        if text.contains(c) || !text.contains(&marker) {
+            problems.push(format!("bidi: U+{:04X} is not shown as {marker}", u32::from(c)));
+        }
+    }
+    if page["controlsShown"] != true {
+        problems.push("script: the report's own script did not run".to_string());
+    }
+    if page["scripts"] != 1 || page["svgs"] != 1 {
+        problems.push(format!("elements: {} scripts and {} svgs, one of each expected", page["scripts"], page["svgs"]));
+    }
+    for key in ["foreign", "handlers", "links"] {
+        if page[key].as_array().is_some_and(|a| !a.is_empty()) {
+            problems.push(format!("{key}: {}", page[key]));
+        }
+    }
+    assert!(problems.is_empty(), "the hostile report is not inert:\n{}", problems.join("\n"));
+}
+
+/// The hostile checks see script that runs, and script the CSP blocks.
+#[test]
+fn the_hostile_checks_see_script_run_and_blocked() {
+    let Some(exe) = chromium() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = |name: &str, head: &str, body: &str| {
+        let path = dir.path().join(name);
+        let html = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\">{head}<link rel=\"icon\" href=\"data:,\"></head><body>{body}</body></html>"
+        );
+        std::fs::write(&path, html).expect("write page");
+        path
+    };
+    let raw = page("raw.html", "", "<p>x</p><img src=x onerror=alert(3)><script>console.log('ran')</script>");
+    let csp = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='\">";
+    let blocked = page("blocked.html", csp, "<script>alert(1)</script>");
+    let mut browser = launch(&exe, Duration::from_secs(120));
+    let (raw_activity, raw_page) = load_and_watch(&mut browser, &raw).unwrap_or_else(|e| panic!("{e}"));
+    for expected in ["dialog:", "console:", "request:"] {
+        assert!(
+            raw_activity.iter().any(|a| a.starts_with(expected)),
+            "no {expected} seen on a page that runs script: {raw_activity:?}"
+        );
+    }
+    assert!(
+        raw_page["foreign"].as_array().is_some_and(|a| !a.is_empty())
+            && raw_page["handlers"].as_array().is_some_and(|a| !a.is_empty())
+    );
+    let (blocked_activity, _) = load_and_watch(&mut browser, &blocked).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        blocked_activity.iter().any(|a| a.starts_with("violation:")),
+        "no CSP violation seen: {blocked_activity:?}"
+    );
+    assert!(!blocked_activity.iter().any(|a| a.starts_with("dialog:")), "the CSP did not block: {blocked_activity:?}");
 }

@@ -781,7 +781,8 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 /// Text for XML content or a quoted attribute: markup characters escaped,
-/// characters XML 1.0 cannot carry replaced.
+/// bidi and control characters shown as markers (`inert.rs`), characters
+/// XML 1.0 cannot carry replaced.
 pub fn xml_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
@@ -792,7 +793,8 @@ pub fn xml_text(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' | '\r' => out.push(' '),
-            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c if super::inert::is_hidden_control(c) => out.push_str(&super::inert::visible(c.encode_utf8(&mut [0; 4]))),
+            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -806,7 +808,7 @@ mod tests {
     #[test]
     fn escapes_markup_and_control_characters() {
         assert_eq!(xml_text(r#"<script>"&'"#), "&lt;script&gt;&quot;&amp;&#39;");
-        assert_eq!(xml_text("a\u{0}b\nc"), "a\u{fffd}b c");
+        assert_eq!(xml_text("a\u{0}b\nc\u{202e}"), "a⟨U+0000⟩b c⟨U+202E⟩");
     }
 
     #[test]

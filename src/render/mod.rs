@@ -6,6 +6,7 @@
 //! `report::Report`, the machine contract.
 
 pub mod chart;
+pub mod inert;
 mod rows;
 pub mod text;
 
@@ -31,6 +32,26 @@ pub enum Format {
 const MARKDOWN: &str = include_str!("../../templates/report.md.j2");
 const HTML: &str = include_str!("../../templates/report.html.j2");
 const HTML_STYLE: &str = include_str!("../../templates/style.css");
+const HTML_SCRIPT: &str = include_str!("../../templates/report.js");
+
+/// The Content-Security-Policy sources of the HTML report's own style sheet
+/// and script (`'sha256-…'`): they and nothing else may run or apply, so
+/// markup that escaped escaping still could not. Hashes, not nonces, keep
+/// the report byte-identical from run to run.
+struct Csp {
+    style: String,
+    script: String,
+}
+
+static CSP: std::sync::LazyLock<Csp> =
+    std::sync::LazyLock::new(|| Csp { style: csp_hash(HTML_STYLE), script: csp_hash(HTML_SCRIPT) });
+
+/// A CSP hash source for the text of an inline element.
+pub fn csp_hash(text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes())))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -45,7 +66,7 @@ pub fn render(report: &Report, format: Format, color: bool) -> Result<String, Re
         Format::Json => {
             let mut out = serde_json::to_string_pretty(report)?;
             out.push('\n');
-            Ok(out)
+            Ok(inert::json_escaped(out))
         }
         Format::Text => Ok(text::render(report, color)),
         Format::Markdown => template(report, "report.md", "markdown"),
@@ -59,6 +80,17 @@ fn environment() -> Environment<'static> {
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    // Every value a template prints goes through here: bidi and control
+    // characters from the bundle become visible markers (`inert.rs`)
+    // before the usual escaping. Values marked safe are our own markup.
+    env.set_formatter(|out, state, value| {
+        if !value.is_safe() {
+            if let Some(std::borrow::Cow::Owned(shown)) = value.as_str().map(inert::visible) {
+                return minijinja::escape_formatter(out, state, &minijinja::Value::from(shown));
+            }
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
     // Templates are compile-time constants; a broken one fails every test.
     let _ = env.add_template("report.md", MARKDOWN);
     let _ = env.add_template("report.html", HTML);
@@ -106,7 +138,14 @@ fn template(report: &Report, name: &str, format: &'static str) -> Result<String,
     // it and faults fresh pages in several times over.
     let mut out: Vec<u8> = Vec::with_capacity(4096 + report.timeline.len() * if html { 1300 } else { 600 });
     let context = minijinja::context! {
-        report => value, view => view, chart => chart, timeline_rows => timeline_rows, style => HTML_STYLE
+        report => value, view => view, chart => chart, timeline_rows => timeline_rows,
+        style => minijinja::Value::from_safe_string(HTML_STYLE.to_string()),
+        script => minijinja::Value::from_safe_string(HTML_SCRIPT.to_string()),
+        // Base64 holds `/`, which autoescape would write as an entity.
+        csp => minijinja::context! {
+            style => minijinja::Value::from_safe_string(CSP.style.clone()),
+            script => minijinja::Value::from_safe_string(CSP.script.clone()),
+        },
     };
     template
         .render_captured_to(context, &mut out)

@@ -9,9 +9,10 @@ use crate::incidents::timeline::TimelineEntry;
 use crate::model::time::Time;
 use std::fmt::Write;
 
-/// Appends `text` escaped as minijinja's HTML autoescape does.
+/// Appends `text` as the HTML template prints a value: hidden controls
+/// made visible (`inert.rs`), then escaped as minijinja's autoescape does.
 pub(crate) fn push_html(out: &mut String, text: &str) {
-    super::push_escaped(out, text, |b| match b {
+    super::push_escaped(out, &super::inert::visible(text), |b| match b {
         b'<' => Some("&lt;"),
         b'>' => Some("&gt;"),
         b'&' => Some("&amp;"),
@@ -140,9 +141,9 @@ pub fn markdown(entries: &[TimelineEntry]) -> String {
             let _ = write!(out, " ({level})");
         }
         out.push_str(" | ");
-        out.push_str(&super::md_cell(super::md_code(e.subject.clone())));
+        out.push_str(&super::md_cell(super::md_code(super::inert::visible(&e.subject).into_owned())));
         out.push_str(" | ");
-        super::push_md_cell_text(&mut out, &e.text);
+        super::push_md_cell_text(&mut out, &super::inert::visible(&e.text));
         if let Some(n) = count(e) {
             let _ = write!(out, " ×{n}");
         }
@@ -151,7 +152,7 @@ pub fn markdown(entries: &[TimelineEntry]) -> String {
             Some(l) => format!("{}:{l}", e.source),
             None => e.source.clone(),
         };
-        out.push_str(&super::md_cell(super::md_code(loc)));
+        out.push_str(&super::md_cell(super::md_code(super::inert::visible(&loc).into_owned())));
         out.push_str(" | ");
         for (i, id) in e.findings.iter().enumerate() {
             if i > 0 {

@@ -509,7 +509,7 @@ fn html_has_the_hooks_the_browser_test_relies_on() {
         r#"role="img""#,
         r#"<details class="evidence""#,
         r#"<link rel="icon" href="data:,">"#,
-        "script-src 'unsafe-inline'",
+        "script-src 'sha256-",
         r#"<nav id="controls" class="controls" hidden"#,
         "3 values redacted",
         "<mark>OOMKilled</mark>",

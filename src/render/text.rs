@@ -2,6 +2,7 @@
 //! in one screen. Colour only when asked (TTY and no NO_COLOR, decided by
 //! the caller: a TTY and no NO_COLOR).
 
+use super::inert::visible;
 use crate::report::{Report, Severity};
 use crate::rules::FindingState;
 use anstyle::{AnsiColor, Style};
@@ -47,21 +48,23 @@ pub fn render(report: &Report, color: bool) -> String {
             FindingState::Recovered => "recovered",
             FindingState::NotCrashLoop => "not a crash loop",
         };
-        let _ = writeln!(out, "\n{tag} {} [{}, {state}]", paint(bold, &f.title), f.cause);
+        let _ = writeln!(out, "\n{tag} {} [{}, {state}]", paint(bold, &visible(&f.title)), visible(&f.cause));
         let pods = if f.pods.len() > 1 { format!(" (+{} more pods)", f.pods.len() - 1) } else { String::new() };
         let exit = f.last_exit_code.map(|c| format!(", last exit {c}")).unwrap_or_default();
         match f.subject.kind.as_str() {
             "PipelineLog" => {
-                let _ = writeln!(out, "  pipeline log {}", f.subject.name);
+                let _ = writeln!(out, "  pipeline log {}", visible(&f.subject.name));
             }
             "Node" => {
-                let _ = writeln!(out, "  node {}", f.subject.name);
+                let _ = writeln!(out, "  node {}", visible(&f.subject.name));
             }
             _ => {
                 let _ = writeln!(
                     out,
                     "  pod {}/{}{pods}, {} restarts{exit}",
-                    f.subject.namespace, f.subject.name, f.restarts
+                    visible(&f.subject.namespace),
+                    visible(&f.subject.name),
+                    f.restarts
                 );
             }
         }
@@ -70,7 +73,7 @@ pub fn render(report: &Report, color: bool) -> String {
                 Some(line) => format!("{}:{line}", e.source),
                 None => e.source.clone(),
             };
-            let _ = writeln!(out, "  {} {}", paint(dim, &format!("{at}:")), shorten(&e.text, 180));
+            let _ = writeln!(out, "  {} {}", paint(dim, &visible(&format!("{at}:"))), visible(&shorten(&e.text, 180)));
         }
         for i in report.incidents.iter().filter(|i| i.root == f.id && !i.consequences.is_empty()) {
             let ids: Vec<&str> = i.consequences.iter().map(|c| c.finding.as_str()).collect();
@@ -84,27 +87,29 @@ pub fn render(report: &Report, color: bool) -> String {
         }
         for i in &report.incidents {
             if let Some(c) = i.consequences.iter().find(|c| c.finding == f.id) {
-                let _ = writeln!(out, "  incident {}: consequence of {} — {}", i.id, i.root, shorten(&c.reason, 160));
+                let reason = shorten(&c.reason, 160);
+                let _ = writeln!(out, "  incident {}: consequence of {} — {}", i.id, i.root, visible(&reason));
             }
         }
         // Only a change found earns a line on the first screen; "no
         // history" is in the full reports.
         if let Some(t) = f.trigger.as_ref().filter(|t| t.status == crate::incidents::trigger::TriggerStatus::Changed) {
-            let _ = writeln!(out, "  changed: {}", trigger_line(t));
+            let _ = writeln!(out, "  changed: {}", visible(&trigger_line(t)));
         }
         if let Some(next) = f.crash_loop.as_ref().and_then(|c| c.next_restart) {
             let _ = writeln!(out, "  next restart: {next} (expected)");
         }
         if let Some(next) = f.remediation.iter().find(|r| r.command.is_some() && !r.mutates) {
             if let Some(cmd) = &next.command {
-                let _ = writeln!(out, "  next: {cmd}");
+                let _ = writeln!(out, "  next: {}", visible(cmd));
             }
         }
     }
     if !report.warnings.is_empty() {
         let _ = writeln!(out, "\n{} input warning(s):", report.warnings.len());
         for w in report.warnings.iter().take(10) {
-            let _ = writeln!(out, "  {} {}: {}", paint(yellow, &w.code.to_string()), w.source, w.message);
+            let (source, message) = (visible(&w.source), visible(&w.message));
+            let _ = writeln!(out, "  {} {source}: {message}", paint(yellow, &w.code.to_string()));
         }
         if report.warnings.len() > 10 {
             let _ = writeln!(out, "  ... and {} more (see --format markdown or json)", report.warnings.len() - 10);

@@ -19,13 +19,21 @@
 //! - PEM private key blocks: the body between `-----BEGIN … PRIVATE KEY-----`
 //!   and its END line (or the end of the text), headers kept; certificates
 //!   are public and left alone;
-//! - URL credentials: `scheme://user:[REDACTED]@host` (the user stays);
+//! - URL credentials: `scheme://user:[REDACTED]@host` (the user stays), and
+//!   `curl -u user:[REDACTED]` (`--user`, `--proxy-user`);
 //! - key–value pairs whose key names a secret (`password`, `DB_PASSWORD`,
 //!   `secret_key`, `api_key`, `access_token`, `client_secret`,
 //!   `SecretAccessKey`, `auth`, `Authorization`…), in every form a log or a
 //!   manifest writes them: `NAME=value`, query strings, logfmt, YAML
 //!   `name: value`, JSON `"name": "value"`, Go `%+v` `Name:value`,
-//!   `--password value`.
+//!   `--password value`;
+//! - the values of a pod template's env variables, labels and annotations
+//!   whose name looks secret (`DB_PASSWORD`, `vault.example.com/agent-token`);
+//! - a value hidden once is hidden wherever else the report quotes it
+//!   without its key (a title that quotes a log line, then the postmortem
+//!   that quotes the title);
+//! - the first characters of a token cut by a quote (a title keeps the
+//!   first 160 characters of a log line, which may end inside a key id).
 //!
 //! # What is not
 //! - Values already masked (`***HIDDEN***`, `********`, `<redacted>`,
@@ -81,13 +89,65 @@ pub const MASK: &str = "[REDACTED]";
 pub struct Redactor {
     /// Values redacted so far.
     pub count: usize,
+    /// Values known to be secret, hidden wherever else they are quoted,
+    /// where no key says what they are: set under a secret name
+    /// (`env.DB_PASSWORD`, an annotation `…/agent-token`), or found in a
+    /// finding (a title that cut a quoted key id after 14 characters is
+    /// quoted again by the postmortem, followed by nothing that says so).
+    known: Vec<String>,
+    /// Whether values found are learnt (while the findings are redacted).
+    learning: bool,
+    /// `known` as one automaton, once learning is over.
+    matcher: Option<AhoCorasick>,
 }
+
+/// Shorter values are not looked for elsewhere: `1234` or `admin` occur in
+/// text that has nothing to do with the secret.
+const MIN_KNOWN_LEN: usize = 8;
 
 impl Redactor {
     /// The text with every secret value replaced, or None when it holds none.
     pub fn redact(&mut self, text: &str) -> Option<String> {
-        let spans = spans(text);
+        let mut spans = spans(text);
+        if self.learning {
+            for r in &spans {
+                let value = text[r.clone()].to_string();
+                self.learn(&value);
+            }
+        }
+        let known: Vec<Range<usize>> = match &self.matcher {
+            Some(matcher) => matcher.find_iter(text).map(|m| m.range()).collect(),
+            None => {
+                self.known.iter().flat_map(|k| text.match_indices(k.as_str()).map(|(at, k)| at..at + k.len())).collect()
+            }
+        };
+        if !known.is_empty() {
+            spans.extend(known);
+            spans = merge(spans);
+        }
         self.apply(text, spans)
+    }
+
+    /// Remembers `value` as a secret to hide wherever it is quoted.
+    fn learn(&mut self, value: &str) {
+        let value = value.trim();
+        if value.len() >= MIN_KNOWN_LEN
+            && !value.contains(MASK)
+            && !is_masked(value)
+            && !is_placeholder(value)
+            && !self.known.iter().any(|k| k == value)
+        {
+            self.known.push(value.to_string());
+        }
+    }
+
+    /// Ends learning: what is known is looked for in one pass from now on.
+    fn freeze(&mut self) {
+        self.learning = false;
+        if !self.known.is_empty() {
+            self.matcher =
+                AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(&self.known).ok();
+        }
     }
 
     /// Redacts `text` where it is.
@@ -110,6 +170,9 @@ impl Redactor {
     /// it when the name looks secret, else whatever the detectors find in it.
     pub fn redact_value_of(&mut self, name: &str, value: &mut String) {
         if secret_key(name) && !is_masked(value) && !is_placeholder(value) {
+            if self.learning {
+                self.learn(&value.clone());
+            }
             self.count += 1;
             *value = MASK.to_string();
         } else {
@@ -153,6 +216,9 @@ impl Redactor {
         }
         self.count += blocks;
         for (i, (_, _, text)) in lines.iter_mut().enumerate() {
+            if hide[i] && self.learning {
+                self.learn(&text.clone());
+            }
             if hide[i] {
                 **text = MASK.to_string();
             } else {
@@ -183,9 +249,27 @@ impl Redactor {
 /// containers), ids, causes and times are not: they identify, they do not
 /// carry secrets. New report fields that quote input belong here.
 pub fn redact_report(report: &mut Report, redactor: &mut Redactor) {
+    // Values set under a secret name are learnt first, then whatever the
+    // findings' evidence and texts hide, so that a title, a summary or the
+    // postmortem quoting one without its key is redacted too.
+    redactor.learning = true;
+    let triggers = report.findings.iter().filter_map(|f| f.trigger.as_ref());
+    for t in triggers.chain(report.incidents.iter().filter_map(|i| i.trigger.as_ref())) {
+        for c in &t.changes {
+            if named_entry(&c.field).is_some_and(secret_key) {
+                for value in [&c.before, &c.after].into_iter().flatten() {
+                    redactor.learn(value);
+                }
+            }
+        }
+    }
+    for f in &mut report.findings {
+        evidence(&mut f.evidence, redactor);
+    }
     for f in &mut report.findings {
         finding(f, redactor);
     }
+    redactor.freeze();
     for i in &mut report.incidents {
         incident(i, redactor);
     }
@@ -198,6 +282,7 @@ pub fn redact_report(report: &mut Report, redactor: &mut Redactor) {
     report.summary.redactions = redactor.count;
 }
 
+/// Everything of a finding but its evidence, which goes first.
 fn finding(f: &mut Finding, r: &mut Redactor) {
     r.redact_in_place(&mut f.title);
     r.redact_in_place(&mut f.explanation);
@@ -205,7 +290,6 @@ fn finding(f: &mut Finding, r: &mut Redactor) {
     if let Some(note) = &mut f.log_note {
         r.redact_in_place(note);
     }
-    evidence(&mut f.evidence, r);
     remediation(&mut f.remediation, r);
     if let Some(c) = &mut f.crash_loop {
         for note in &mut c.notes {
@@ -236,10 +320,11 @@ fn incident(i: &mut Incident, r: &mut Redactor) {
 fn trigger(t: &mut Trigger, r: &mut Redactor) {
     r.redact_in_place(&mut t.summary);
     for c in &mut t.changes {
-        // `env.DB_PASSWORD`: the value alone has no key to recognise it by.
-        let env = c.field.strip_prefix("env.").map(str::to_string);
+        // `env.DB_PASSWORD`, `annotations.vault.example.com/agent-token`:
+        // the value alone has no key to recognise it by.
+        let name = named_entry(&c.field).map(str::to_string);
         for value in [&mut c.before, &mut c.after].into_iter().flatten() {
-            match (&env, c.field.as_str()) {
+            match (&name, c.field.as_str()) {
                 (Some(name), _) => r.redact_value_of(name, value),
                 (None, "image") => r.redact_url_credentials(value),
                 _ => r.redact_in_place(value),
@@ -248,6 +333,17 @@ fn trigger(t: &mut Trigger, r: &mut Redactor) {
     }
     evidence(&mut t.evidence, r);
     remediation(&mut t.remediation, r);
+}
+
+/// The name a trigger change's value was set under: an env variable, or
+/// the name part of a label, annotation or node-selector key
+/// (`vault.example.com/agent-token` → `agent-token`).
+fn named_entry(field: &str) -> Option<&str> {
+    if let Some(name) = field.strip_prefix("env.") {
+        return Some(name);
+    }
+    let key = ["labels.", "annotations.", "nodeSelector."].iter().find_map(|p| field.strip_prefix(p))?;
+    Some(key.rsplit('/').next().unwrap_or(key))
 }
 
 fn evidence(list: &mut [Evidence], r: &mut Redactor) {
@@ -338,6 +434,10 @@ static PRECHECK: LazyLock<AhoCorasick> = LazyLock::new(|| {
         "sk_live_",
         "rk_live_",
         "ya29.",
+        "-u ",
+        "-u\t",
+        "--user",
+        "--proxy-user",
     ];
     AhoCorasick::builder().ascii_case_insensitive(true).build(words).expect("static literals")
 });
@@ -360,6 +460,23 @@ static TOKENS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// The start of a token of [`TOKENS`], too short to be one whole: hidden
+/// where a quote was cut inside the token (titles and explanations quote
+/// the first characters of a log line), so that its first characters do
+/// not stand in the report. Checked in code to end the text or a quotation.
+static CUT_TOKENS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\beyJ[A-Za-z0-9_-]{1,7}",
+        r"|\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{4,15}",
+        r"|\bAIza[0-9A-Za-z_-]{1,9}",
+        r"|\b(?:gh[pousr]_[A-Za-z0-9]{1,9}|github_pat_[A-Za-z0-9_]{1,9})",
+        r"|\bxox[baprs]-[A-Za-z0-9-]{1,7}",
+        r"|\b[sr]k_live_[A-Za-z0-9]{1,9}",
+        r"|\bya29\.[A-Za-z0-9_-]{1,19}",
+    ))
+    .expect("static regex")
+});
+
 /// `Bearer <token>` / `Basic <b64>`; the token is checked in code.
 static SCHEME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(?:bearer|basic)[ \t]+([A-Za-z0-9._~+/-]+)(=*)").expect("static regex"));
@@ -374,6 +491,13 @@ static PEM_END: LazyLock<Regex> =
 /// cannot be a user, so `http://[::1]:8080` is not one.
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s:/@\[\]"'<>]*:([^\s@/"'<>\\\[\]]+)"#).expect("static regex")
+});
+
+/// `curl -u user:password`, `--user user:password`, `--proxy-user …`:
+/// the password is group 1.
+static USER_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|[\s"'])(?:-u|--user|--proxy-user)(?:[ \t]+|=)["']?[^\s:"'@/]+:([^\s"']+)"#)
+        .expect("static regex")
 });
 
 /// A key candidate: a name that starts after a separator (never after `/`,
@@ -400,12 +524,24 @@ fn spans(text: &str) -> Vec<Range<usize>> {
     }
     let mut found = Vec::new();
     found.extend(TOKENS.find_iter(text).map(|m| m.range()));
+    found.extend(cut_tokens(text));
     found.extend(scheme_tokens(text));
     found.extend(pem_bodies(text));
     found.extend(url_credentials(text));
+    found.extend(USER_FLAG.captures_iter(text).filter_map(|c| c.get(1)).map(|m| m.range()));
     found.extend(key_values(text));
     found.extend(env_pairs(text));
     merge(found.into_iter().filter(|r| !r.is_empty() && !is_masked(&text[r.clone()])).collect())
+}
+
+fn cut_tokens(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    CUT_TOKENS
+        .find_iter(text)
+        .filter(|m| {
+            let after = &text[m.end()..];
+            after.is_empty() || after.starts_with(['"', '\'', '…'])
+        })
+        .map(|m| m.range())
 }
 
 fn merge(mut found: Vec<Range<usize>>) -> Vec<Range<usize>> {
@@ -1063,6 +1199,38 @@ mod tests {
     }
 
     #[test]
+    fn tokens_cut_by_a_quote() {
+        hides(
+            "exits with code 1: using key AKIAQ3EXAMPLE7",
+            "AKIAQ3EXAMPLE7",
+            "exits with code 1: using key [REDACTED]",
+        );
+        hides(
+            "its log says: \"geocoder key AIzaSyD-pl\". It",
+            "AIzaSyD-pl",
+            "its log says: \"geocoder key [REDACTED]\". It",
+        );
+        hides("rejected eyJhbGciO…", "eyJhbGciO", "rejected [REDACTED]…");
+        keeps("region ASIA is down");
+        keeps("see AKIA docs and eyJ");
+    }
+
+    #[test]
+    fn values_set_under_a_secret_name_are_hidden_everywhere() {
+        let mut r = Redactor::default();
+        r.learn("PlNt-annotationToken-Q1a");
+        r.learn("short");
+        let mut text = "changed annotation agent-token from (absent) to PlNt-annotationToken-Q1a; short".to_string();
+        r.redact_in_place(&mut text);
+        assert_eq!(text, "changed annotation agent-token from (absent) to [REDACTED]; short");
+        assert_eq!(r.count, 1);
+        assert_eq!(named_entry("annotations.vault.example.com/agent-token"), Some("agent-token"));
+        assert_eq!(named_entry("env.DB_PASSWORD"), Some("DB_PASSWORD"));
+        assert_eq!(named_entry("labels.team"), Some("team"));
+        assert_eq!(named_entry("image"), None);
+    }
+
+    #[test]
     fn gcp_service_account_json() {
         let json = r#"{"type": "service_account", "private_key_id": "0a1b2c", "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANplanted\n-----END PRIVATE KEY-----\n", "client_email": "sa@p.iam.gserviceaccount.com"}"#;
         let out = red(json);
@@ -1151,6 +1319,14 @@ mod tests {
         keeps("https://user@git.example.com/repo.git");
         keeps("Killing container with id docker://indexer:Container failed liveness probe.");
         keeps("Killing container with id docker://80f7d0af3c1e:pod \"indexer-5c8d7f9b6-7vzkq_search\" is unhealthy");
+    }
+
+    #[test]
+    fn user_flags() {
+        hides("curl -u admin:hunter2x https://api", "hunter2x", "curl -u admin:[REDACTED] https://api");
+        hides("curl --user=ci:s3cr3t -X POST", "s3cr3t", "curl --user=ci:[REDACTED] -X POST");
+        keeps("sort -u file.txt");
+        keeps("ps -U root:wheel");
     }
 
     #[test]
