@@ -284,6 +284,33 @@ fn binary_file_named_json() {
 }
 
 #[test]
+fn oversized_documents() {
+    let dir = tempdir();
+    let bundle = make::bundle_dir(dir.path());
+    // 300 MB of YAML on disk: refused from its size, not read.
+    {
+        use std::io::Write;
+        let path = bundle.join("cluster-resources/pods/huge.yaml");
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+        let block = b"- a\n".repeat(MIB as usize / 4);
+        for _ in 0..300 {
+            file.write_all(&block).expect("write");
+        }
+    }
+    // 1 GiB of YAML, and one JSON string of 1 GiB, compressed: read as a
+    // stream up to the caps (256 MiB of text; one JSON value of 64 MiB).
+    std::fs::write(dir.path().join("huge.yaml.gz"), make::gzip_repeated(b"- a\n", GIB)).expect("write");
+    let mut json = make::gzip(br#"{"kind":"PodList","apiVersion":"v1","items":[{"kind":"Pod","x":""#);
+    json.extend_from_slice(&make::gzip_repeated(b"x", GIB));
+    std::fs::write(dir.path().join("huge.json.gz"), json).expect("write");
+    let out = analyze("oversized", dir.path(), &["bundle", "huge.yaml.gz", "huge.json.gz"]);
+    out.assert_warned_with("cluster-resources/pods/huge.yaml", "over 256 MiB of text");
+    out.assert_warned_with("huge.yaml", "over 256 MiB of text");
+    out.assert_warned_with("huge.json", "larger than 64 MiB");
+    out.assert_good_finding();
+}
+
+#[test]
 fn timestamps_out_of_range() {
     let dir = tempdir();
     let pods = make::victim_pods("+275760-09-13T00:00:00Z").replace("2025-08-10T02:05:00Z", "0000-00-00T00:00:00Z");

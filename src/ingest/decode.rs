@@ -327,13 +327,42 @@ fn text_document(
         too_big(out);
         return Ok(());
     }
-    rest.take(MAX_TEXT_DOCUMENT_BYTES + 1 - bytes.len() as u64).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_TEXT_DOCUMENT_BYTES {
+    if read_capped_into(rest, &mut bytes, MAX_TEXT_DOCUMENT_BYTES as usize)? {
         too_big(out);
         return Ok(());
     }
     document(&bytes, place.source, input, file, out);
     Ok(())
+}
+
+/// Appends at most `cap` bytes in all to `bytes`; true when more followed
+/// (left unread). Unlike `read_to_end`, which doubles its buffer, the
+/// buffer never grows past `cap`: 256 MiB and one byte would take 512.
+pub(crate) fn read_capped_into(reader: &mut dyn Read, bytes: &mut Vec<u8>, cap: usize) -> std::io::Result<bool> {
+    let mut chunk = vec![0u8; 64 * 1024];
+    while bytes.len() < cap {
+        let want = chunk.len().min(cap - bytes.len());
+        let n = match reader.read(&mut chunk[..want]) {
+            Ok(0) => return Ok(false),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if bytes.len() + n > bytes.capacity() {
+            let grown = (bytes.capacity() * 2).max(bytes.len() + n).min(cap);
+            bytes.reserve_exact(grown - bytes.len());
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    // One byte more tells a cut from a file of exactly `cap` bytes.
+    let mut probe = [0u8; 1];
+    loop {
+        match reader.read(&mut probe) {
+            Ok(n) => return Ok(n > 0),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &mut Partial) {

@@ -63,11 +63,14 @@ use memchr::{memchr_iter, memchr2, memchr3};
 /// memory next to the parsed items.
 pub const CHUNK: usize = 8 << 20;
 
-/// Largest single item (or whole document) the splitter holds. Kubernetes
+/// Largest single item (or whole document) the splitter holds, roughly (it
+/// stops before reading a chunk that could take it past). Kubernetes
 /// objects are small (etcd refuses requests over 1.5 MiB by default), so a
 /// value bigger than this is junk or made to exhaust memory; without a cap
-/// the buffer would grow with it, up to all of a decompressed archive entry.
-pub const MAX_ITEM_BYTES: u64 = 256 << 20;
+/// the buffer would grow with it, up to all of a decompressed archive
+/// entry. Files of a directory are parsed in parallel, so this is also per
+/// thread.
+pub const MAX_ITEM_BYTES: u64 = 64 << 20;
 
 /// Deepest path [`locate_fields`] / [`locate`] will record. Each recorded path
 /// is a fresh string as long as its depth, so an unbounded depth would make a
@@ -620,7 +623,7 @@ impl<R: Read> ItemSplitter<R> {
             self.buf.drain(..drop);
             self.base += drop as u64;
         }
-        if self.buf.len() as u64 > self.max_item {
+        if (self.buf.len() + self.chunk_size) as u64 > self.max_item {
             let message = format!(
                 "one JSON value is larger than {} MiB (no Kubernetes object comes near that); reading stopped there",
                 self.max_item >> 20

@@ -719,9 +719,7 @@ impl Visitor<'_> {
 /// Reads at most `cap` bytes; true when there was more (left unread).
 fn read_capped(reader: &mut dyn Read, cap: u64) -> std::io::Result<(Vec<u8>, bool)> {
     let mut bytes = Vec::new();
-    reader.take(cap + 1).read_to_end(&mut bytes)?;
-    let cut = bytes.len() as u64 > cap;
-    bytes.truncate(cap as usize);
+    let cut = decode::read_capped_into(reader, &mut bytes, cap as usize)?;
     Ok((bytes, cut))
 }
 

@@ -208,12 +208,13 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().expect("gzip")
 }
 
-/// One gzip member of `len` zeros, compressed once. Concatenated members
-/// are one valid gzip stream (RFC 1952, as `pigz` and `cat a.gz b.gz` make),
-/// so a bomb of any size costs one member's compression and a copy loop.
-fn zeros_member(len: u64) -> Vec<u8> {
+/// One gzip member of `len` bytes of `pattern` repeated, compressed once.
+/// Concatenated members are one valid gzip stream (RFC 1952, as `pigz` and
+/// `cat a.gz b.gz` make), so a bomb of any size costs one member's
+/// compression and a copy loop.
+fn repeated_member(pattern: &[u8], len: u64) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    let block = vec![0u8; MIB as usize];
+    let block: Vec<u8> = pattern.iter().copied().cycle().take(MIB as usize).collect();
     for _ in 0..len / MIB {
         encoder.write_all(&block).expect("gzip");
     }
@@ -225,7 +226,13 @@ const MEMBER: u64 = 64 * MIB;
 
 /// A gzip stream of `len` zeros (a multiple of 64 MiB): ~1 KB per MiB.
 pub fn gzip_zeros(len: u64) -> Vec<u8> {
-    let member = zeros_member(MEMBER);
+    gzip_repeated(b"\0", len)
+}
+
+/// A gzip stream of `len` bytes (a multiple of 64 MiB) of `pattern` repeated
+/// (its length a power of two, so that every MiB starts with it).
+pub fn gzip_repeated(pattern: &[u8], len: u64) -> Vec<u8> {
+    let member = repeated_member(pattern, MEMBER);
     let mut out = Vec::with_capacity(member.len() * (len / MEMBER) as usize);
     for _ in 0..len / MEMBER {
         out.extend_from_slice(&member);
