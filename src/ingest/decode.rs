@@ -599,25 +599,26 @@ fn json_tail<R: std::io::Read>(splitter: ItemSplitter<R>, place: &Place, out: &m
 }
 
 fn json_piece(piece: Piece, place: &Place) -> Partial {
-    let item = piece.raw();
-    let at = if piece.is_whole() {
-        format!("the document at line {}", item.line)
-    } else {
-        format!("items[{}] at line {}", item.index, item.line)
-    };
+    let (whole, index, line) = (piece.is_whole(), piece.raw().index, piece.raw().line);
     wire::take_bad_times();
     let mut out = json_object(piece, place);
-    warn_bad_times(&at, place, &mut out);
+    warn_bad_times(
+        || if whole { format!("the document at line {line}") } else { format!("items[{index}] at line {line}") },
+        place,
+        &mut out,
+    );
     out
 }
 
 /// One warning per object for the timestamps in it that were not
 /// timestamps at all (`wire::take_bad_times`): each was read as absent.
-fn warn_bad_times(at: &str, place: &Place, out: &mut Partial) {
+/// `at` names the object (made only when needed: this runs per item).
+fn warn_bad_times(at: impl FnOnce() -> String, place: &Place, out: &mut Partial) {
     let bad = wire::take_bad_times();
     if bad.is_empty() {
         return;
     }
+    let at = at();
     let mut distinct: Vec<&String> = Vec::new();
     for time in &bad {
         if !distinct.contains(&time) {
@@ -999,7 +1000,7 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
     };
     wire::take_bad_times();
     yaml_object_item(value, line, index.is_some(), &at, place, out);
-    warn_bad_times(&at, place, out);
+    warn_bad_times(|| at, place, out);
 }
 
 fn yaml_object_item(value: &serde_yaml::Value, line: u64, is_item: bool, at: &str, place: &Place, out: &mut Partial) {
