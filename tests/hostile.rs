@@ -3,7 +3,10 @@
 //! the real binary. Every case must end with exit 0 or 2, no panic, a
 //! warning naming the hostile file, the good bundle's finding still
 //! reported, and the child's peak RSS under [`MAX_RSS`] (ARCHITECTURE.md,
-//! "Hostile input"). Each run prints its exit code and peak RSS
+//! "Hostile input"). Two inputs are odd without being wrong, and get no
+//! warning: the same pod in several files (counted once, as documented)
+//! and a deep JSON object of no kind (not cluster state, skipped as
+//! collector metadata is). Each run prints its exit code and peak RSS
 //! (`cargo test --test hostile -- --nocapture`).
 //!
 //! Linux only: the peak memory of one child comes from `wait4`.
