@@ -35,6 +35,7 @@
 //! | `max_entries` | 1,000,000 | the walk stops, warning | `--max-entries` |
 //! | `max_nesting` | 3 | the nested archive is not opened, [`WarningKind::NestedTooDeep`] | |
 //! | `max_buffered_nested_zip` | 1 GiB | see "Nested archives" | |
+//! | `max_ratio` past `ratio_after` | 100× past 1 GiB | that stream or zip entry is cut, [`WarningKind::LimitReached`] | |
 //!
 //! `max_total_bytes` counts the bytes read out of entries at every level:
 //! what the visitor reads, what is decompressed only to be passed over, the
@@ -44,6 +45,23 @@
 //! are capped at 4 MiB per entry, and an xz stream may not ask for more than
 //! 256 MiB of decoder memory, so hostile headers cannot allocate without
 //! bound. Nothing is ever written to disk and nothing touches the network.
+//!
+//! The byte limits bound memory and work but not how fast a bomb gets
+//! there: 10 GiB of zeros are 10 MB of gzip, and inflating 64 GiB takes
+//! half a minute. So every gzip or xz stream, and every zip entry, is also
+//! held to a compression ratio: once it has produced `ratio_after` bytes
+//! (1 GiB), it may not have produced more than `max_ratio` (100) times the
+//! compressed bytes it consumed. Real bundles compress 10× to 20× (a
+//! generated 160 MB bundle: 11.5× with gzip -6, 16.6× with xz -6); deflate
+//! cannot exceed 1032:1, which only runs of one byte reach, so bombs sit
+//! near 1000× while a log made of one line repeated stays under 300×. A
+//! cut stream ends with an error naming the entry ([`WarningKind::LimitReached`]):
+//! in a `.tar.gz` nothing after it can be reached without inflating it, so
+//! the walk ends there; a zip entry is independent, so only it is cut.
+//! Zip entries whose compressed data overlaps another entry's (the
+//! "overlapping files" bomb, where many records inflate the same bytes)
+//! are skipped unread. There is no flag for the ratio: an input that trips
+//! it can be decompressed outside podmortem and given as it is.
 //!
 //! # Errors
 //!
@@ -145,6 +163,11 @@ pub struct Limits {
     pub max_nesting: u32,
     /// A nested zip (or a zip read by [`walk_stream`]) is buffered in memory up to this (default 1 GiB).
     pub max_buffered_nested_zip: u64,
+    /// Decompressed bytes per compressed byte a gzip/xz stream or a zip entry may reach once past
+    /// [`ratio_after`](Self::ratio_after) (default 100; 0: no bound). See "Bounds" above.
+    pub max_ratio: u64,
+    /// Decompressed bytes of a stream or zip entry before `max_ratio` applies (default 1 GiB).
+    pub ratio_after: u64,
 }
 
 impl Default for Limits {
@@ -155,6 +178,8 @@ impl Default for Limits {
             max_entries: 1_000_000,
             max_nesting: 3,
             max_buffered_nested_zip: GIB,
+            max_ratio: 100,
+            ratio_after: GIB,
         }
     }
 }
@@ -422,20 +447,28 @@ pub fn walk_named<R: Read + Seek + Send>(
         // parse (BENCHMARKS.md, "Change log"). The decoders buffer their
         // input themselves.
         Kind::TarGz | Kind::Gzip => {
-            let mut decoder = flate2::read::MultiGzDecoder::new(reader);
+            let input = Tally::new(reader);
+            let tally = input.count.clone();
+            let mut decoder = flate2::read::MultiGzDecoder::new(input);
             let head = read_up_to(&mut decoder, HEAD);
             let stored = decoder.header().and_then(|h| h.filename()).map(<[u8]>::to_vec);
             let single = single_name(hint, stored.as_deref());
-            read_ahead(decoder, |inflated| walker.compressed(head, inflated, "gzip", "", &single, 0));
+            let guarded = Ratio::new(decoder, &tally, limits, RatioOf::Stream("gzip")).produced(head_len(&head));
+            read_ahead(guarded, |inflated| walker.compressed(head, inflated, "gzip", "", &single, 0));
         }
-        Kind::TarXz | Kind::Xz => match xz_decoder(reader) {
-            Ok(mut decoder) => {
-                let head = read_up_to(&mut decoder, HEAD);
-                let single = single_name(hint, None);
-                read_ahead(decoder, |inflated| walker.compressed(head, inflated, "xz", "", &single, 0));
+        Kind::TarXz | Kind::Xz => {
+            let input = Tally::new(reader);
+            let tally = input.count.clone();
+            match xz_decoder(input) {
+                Ok(mut decoder) => {
+                    let head = read_up_to(&mut decoder, HEAD);
+                    let single = single_name(hint, None);
+                    let guarded = Ratio::new(decoder, &tally, limits, RatioOf::Stream("xz")).produced(head_len(&head));
+                    read_ahead(guarded, |inflated| walker.compressed(head, inflated, "xz", "", &single, 0));
+                }
+                Err(e) => walker.warn(WarningKind::Corrupt, "", format!("xz stream cannot be opened: {e}")),
             }
-            Err(e) => walker.warn(WarningKind::Corrupt, "", format!("xz stream cannot be opened: {e}")),
-        },
+        }
     }
     Ok(walker.finish())
 }
@@ -591,10 +624,144 @@ fn read_up_to(reader: &mut dyn Read, limit: usize) -> Result<Vec<u8>, (Vec<u8>, 
     Ok(buf)
 }
 
+fn head_len(head: &Result<Vec<u8>, (Vec<u8>, io::Error)>) -> usize {
+    match head {
+        Ok(head) | Err((head, _)) => head.len(),
+    }
+}
+
 fn xz_decoder<R: Read>(reader: R) -> io::Result<liblzma::read::XzDecoder<R>> {
     let stream = liblzma::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, liblzma::stream::CONCATENATED)
         .map_err(io::Error::other)?;
     Ok(liblzma::read::XzDecoder::new_stream(reader, stream))
+}
+
+/// Counts the bytes pulled through it: the compressed side of a decoder.
+/// Atomic because a decoder may run on the read-ahead thread.
+struct Tally<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R> Tally<R> {
+    fn new(inner: R) -> Self {
+        Tally { inner, count: Default::default() }
+    }
+}
+
+impl<R: Read> Read for Tally<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Tally<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// The error a [`Ratio`] guard ends its stream with; its text is the
+/// warning. Recognised through any wrapping by [`ratio_exceeded`].
+#[derive(Debug)]
+struct RatioExceeded(String);
+
+impl fmt::Display for RatioExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RatioExceeded {}
+
+/// The [`RatioExceeded`] message in `error` or any error it wraps.
+fn ratio_exceeded(error: &io::Error) -> Option<String> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = error.get_ref().map(|e| e as _);
+    while let Some(e) = cause {
+        if let Some(found) = e.downcast_ref::<RatioExceeded>() {
+            return Some(found.0.clone());
+        }
+        cause = e.source();
+    }
+    None
+}
+
+/// The decompressed side of a decoder (or a zip entry), held to
+/// [`Limits::max_ratio`] against the compressed bytes its [`Tally`] counted
+/// since `base`: the guard against decompression bombs (module
+/// documentation, "Bounds").
+struct Ratio<D> {
+    decoder: D,
+    compressed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    base: u64,
+    produced: u64,
+    max_ratio: u64,
+    after: u64,
+    /// What is guarded: a gzip or xz stream, or a zip entry.
+    what: RatioOf,
+    /// Set when the bound was crossed: the message of the error every
+    /// read returns from then on.
+    tripped: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+enum RatioOf {
+    Stream(&'static str),
+    ZipEntry,
+}
+
+impl<D> Ratio<D> {
+    fn new(decoder: D, tally: &std::sync::Arc<std::sync::atomic::AtomicU64>, limits: &Limits, what: RatioOf) -> Self {
+        Ratio {
+            decoder,
+            compressed: tally.clone(),
+            base: tally.load(std::sync::atomic::Ordering::Relaxed),
+            produced: 0,
+            max_ratio: limits.max_ratio,
+            after: limits.ratio_after,
+            what,
+            tripped: None,
+        }
+    }
+
+    /// Bytes already produced before the guard was put on (a sniffed head).
+    fn produced(mut self, bytes: usize) -> Self {
+        self.produced = bytes as u64;
+        self
+    }
+}
+
+impl<D: Read> Read for Ratio<D> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(message) = &self.tripped {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, RatioExceeded(message.clone())));
+        }
+        let n = self.decoder.read(buf)?;
+        self.produced += n as u64;
+        if self.max_ratio > 0 && self.produced > self.after {
+            let compressed = self.compressed.load(std::sync::atomic::Ordering::Relaxed).saturating_sub(self.base);
+            if self.produced > compressed.saturating_mul(self.max_ratio) {
+                let (what, rest) = match self.what {
+                    RatioOf::Stream(format) => (
+                        format!("the {format} stream"),
+                        "the rest of it, and whatever follows in the stream, was not read",
+                    ),
+                    RatioOf::ZipEntry => ("this zip entry".to_string(), "the rest of the entry was not read"),
+                };
+                // The bytes of this read are delivered; the next read fails.
+                self.tripped = Some(format!(
+                    "{what} expands more than {} times its compressed size past its first {} (limit max_ratio): a \
+                     decompression bomb, or data made of one repeated byte; {rest}. To read it anyway, decompress \
+                     it outside podmortem and give the result",
+                    self.max_ratio,
+                    human(self.after),
+                ));
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// The shared count of bytes read out of entries.
@@ -621,11 +788,13 @@ struct Counted<'a> {
     read: u64,
     eof: bool,
     failure: Option<String>,
+    /// The failure was a [`Ratio`] cut (its message), not damage.
+    bomb: Option<String>,
 }
 
 impl<'a> Counted<'a> {
     fn new(inner: &'a mut dyn Read, budget: &'a Budget) -> Self {
-        Counted { inner, budget, read: 0, eof: false, failure: None }
+        Counted { inner, budget, read: 0, eof: false, failure: None, bomb: None }
     }
 }
 
@@ -654,6 +823,7 @@ impl Read for Counted<'_> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
             Err(e) => {
                 self.failure = Some(e.to_string());
+                self.bomb = ratio_exceeded(&e);
                 Err(e)
             }
         }
@@ -864,17 +1034,25 @@ impl<'a> Walker<'a> {
     /// A gzip stream: a tar whose entries go under `prefix`, or one file
     /// named after `hint` (see [`single_name`]).
     fn gzip(&mut self, reader: &mut dyn Read, prefix: &str, hint: &str, depth: u32) {
-        let mut decoder = flate2::read::MultiGzDecoder::new(reader);
+        let input = Tally::new(reader);
+        let tally = input.count.clone();
+        let mut decoder = flate2::read::MultiGzDecoder::new(input);
         let head = read_up_to(&mut decoder, HEAD);
         let stored = decoder.header().and_then(|h| h.filename()).map(<[u8]>::to_vec);
-        self.compressed(head, &mut decoder, "gzip", prefix, &single_name(hint, stored.as_deref()), depth);
+        let single = single_name(hint, stored.as_deref());
+        let mut guarded = Ratio::new(decoder, &tally, self.limits, RatioOf::Stream("gzip")).produced(head_len(&head));
+        self.compressed(head, &mut guarded, "gzip", prefix, &single, depth);
     }
 
     fn xz(&mut self, reader: &mut dyn Read, prefix: &str, hint: &str, depth: u32) {
-        match xz_decoder(reader) {
+        let input = Tally::new(reader);
+        let tally = input.count.clone();
+        match xz_decoder(input) {
             Ok(mut decoder) => {
                 let head = read_up_to(&mut decoder, HEAD);
-                self.compressed(head, &mut decoder, "xz", prefix, &single_name(hint, None), depth);
+                let mut guarded =
+                    Ratio::new(decoder, &tally, self.limits, RatioOf::Stream("xz")).produced(head_len(&head));
+                self.compressed(head, &mut guarded, "xz", prefix, &single_name(hint, None), depth);
             }
             Err(e) => self.warn(WarningKind::Corrupt, prefix, format!("xz stream cannot be opened: {e}")),
         }
@@ -965,19 +1143,19 @@ impl<'a> Walker<'a> {
                     if !self.check_stop(prefix) {
                         let at = last.map_or("at its first entry".to_string(), |p| format!("after `{p}`"));
                         let message = format!("tar archive unreadable {at}: {e}; the entries before were read");
-                        self.warn(WarningKind::Corrupt, prefix, message);
+                        self.unreadable(prefix, ratio_exceeded(&e), message);
                     }
                     break;
                 }
             };
             let raw = entry.path_bytes().into_owned();
-            let (rel, escaped) = normalize(&raw, false);
+            let (rel, unsafe_name) = normalize(&raw, false);
             let full = join(prefix, &rel);
             if !self.count_entry(&full) {
                 break;
             }
-            if escaped {
-                self.unsafe_path(&full, &raw);
+            if let Some(how) = unsafe_name {
+                self.unsafe_path(&full, &raw, how);
             }
             let header_type = entry.header().entry_type();
             let mut flow = Flow::Next;
@@ -994,9 +1172,19 @@ impl<'a> Walker<'a> {
                 let hard = header_type.is_hard_link();
                 match entry.link_name_bytes() {
                     Some(target) if !rel.is_empty() && !target.is_empty() => {
-                        // A hard link names an earlier member from the archive root.
+                        // A hard link names an earlier member from the archive
+                        // root, by its stored name: normalised as names are.
                         let target = if hard {
-                            join(prefix, &normalize(&target, false).0)
+                            let (normal, unsafe_target) = normalize(&target, false);
+                            let normal = join(prefix, &normal);
+                            if let Some(how) = unsafe_target {
+                                let message = format!(
+                                    "hard link target `{}` {how}; read as `{normal}`",
+                                    String::from_utf8_lossy(&target)
+                                );
+                                self.warn(WarningKind::UnsafePath, &full, message);
+                            }
+                            normal
                         } else {
                             String::from_utf8_lossy(&target).into_owned()
                         };
@@ -1029,7 +1217,8 @@ impl<'a> Walker<'a> {
                     break;
                 }
                 if let Err(e) = drained {
-                    self.warn(WarningKind::Corrupt, &full, format!("archive unreadable inside this entry: {e}"));
+                    let message = format!("archive unreadable inside this entry: {e}");
+                    self.unreadable(&full, ratio_exceeded(&e), message);
                     break;
                 }
             }
@@ -1077,7 +1266,11 @@ impl<'a> Walker<'a> {
         self.warn(WarningKind::LimitReached, path, message);
     }
 
-    fn zip_seekable<R: Read + Seek>(&mut self, mut reader: R, prefix: &str, depth: u32) {
+    fn zip_seekable<R: Read + Seek>(&mut self, reader: R, prefix: &str, depth: u32) {
+        let mut reader = Tally::new(reader);
+        let tally = reader.count.clone();
+        // Where each entry's compressed data lies, to refuse overlaps.
+        let mut spans = Spans::default();
         let start = match reader.stream_position() {
             Ok(start) => start,
             Err(e) => {
@@ -1095,7 +1288,7 @@ impl<'a> Walker<'a> {
                     let name = archive.name_for_index(index).unwrap_or_default().to_string();
                     match archive.by_index(index) {
                         Ok(mut file) => {
-                            self.zip_file(&mut file, prefix, depth);
+                            self.zip_file(&mut file, prefix, depth, &tally, Some(&mut spans));
                         }
                         Err(e) => {
                             let full = join(prefix, &normalize(name.as_bytes(), true).0);
@@ -1126,7 +1319,9 @@ impl<'a> Walker<'a> {
 
     /// Zip entries from their local headers, without the central directory.
     /// `quiet_end`: an archive that just ends was already reported.
-    fn zip_stream(&mut self, mut reader: &mut dyn Read, prefix: &str, depth: u32, quiet_end: bool) {
+    fn zip_stream(&mut self, reader: &mut dyn Read, prefix: &str, depth: u32, quiet_end: bool) {
+        let mut reader = Tally::new(reader);
+        let tally = reader.count.clone();
         loop {
             if self.stopped {
                 break;
@@ -1134,7 +1329,7 @@ impl<'a> Walker<'a> {
             match zip::read::read_zipfile_from_stream(&mut reader) {
                 Ok(None) => break,
                 Ok(Some(mut file)) => {
-                    self.zip_file(&mut file, prefix, depth);
+                    self.zip_file(&mut file, prefix, depth, &tally, None);
                 }
                 Err(zip::result::ZipError::Io(e)) if quiet_end && e.kind() == io::ErrorKind::UnexpectedEof => break,
                 Err(e) => {
@@ -1148,15 +1343,35 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn zip_file<R: Read + ?Sized>(&mut self, file: &mut zip::read::ZipFile<'_, R>, prefix: &str, depth: u32) -> Flow {
+    /// `tally`: compressed bytes read from the zip, for the ratio guard;
+    /// `spans`: the data ranges of the entries before (central directory only).
+    fn zip_file<R: Read + ?Sized>(
+        &mut self,
+        file: &mut zip::read::ZipFile<'_, R>,
+        prefix: &str,
+        depth: u32,
+        tally: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+        spans: Option<&mut Spans>,
+    ) -> Flow {
         let name = file.name().to_string();
-        let (rel, escaped) = normalize(name.as_bytes(), true);
+        let (rel, unsafe_name) = normalize(name.as_bytes(), true);
         let full = join(prefix, &rel);
         if !self.count_entry(&full) {
             return Flow::Next;
         }
-        if escaped {
-            self.unsafe_path(&full, name.as_bytes());
+        if let Some(how) = unsafe_name {
+            self.unsafe_path(&full, name.as_bytes(), how);
+        }
+        if let (Some(spans), Some(start)) = (spans, file.data_start()) {
+            let end = start.saturating_add(file.compressed_size());
+            if let Some(other) = spans.overlapping(start, end, &full) {
+                let message = format!(
+                    "its compressed data overlaps that of `{other}`: a zip bomb made of overlapping entries \
+                     (each would inflate the same bytes again); skipped"
+                );
+                self.warn(WarningKind::LimitReached, &full, message);
+                return Flow::Next;
+            }
         }
         if file.is_dir() {
             return Flow::Next;
@@ -1189,7 +1404,8 @@ impl<'a> Walker<'a> {
             return Flow::Next;
         }
         let size = file.size();
-        self.file_entry(&full, Some(size), file, depth, false)
+        let mut guarded = Ratio::new(file, tally, self.limits, RatioOf::ZipEntry);
+        self.file_entry(&full, Some(size), &mut guarded, depth, false)
     }
 
     /// A regular file: opened if it is an archive, else offered to the
@@ -1230,7 +1446,7 @@ impl<'a> Walker<'a> {
                 if let Some(failure) = counted.failure.take() {
                     // The inner walk usually reported it already.
                     if self.warnings.len() == before {
-                        self.warn(WarningKind::Corrupt, path, format!("data unreadable: {failure}"));
+                        self.unreadable(path, counted.bomb.take(), format!("data unreadable: {failure}"));
                     }
                     return Flow::Broken;
                 }
@@ -1250,7 +1466,7 @@ impl<'a> Walker<'a> {
             if let Some(failure) = counted.failure.take() {
                 let message =
                     format!("data unreadable after {} bytes: {failure}; the bytes before were read", counted.read);
-                self.warn(WarningKind::Corrupt, path, message);
+                self.unreadable(path, counted.bomb.take(), message);
                 return Flow::Broken;
             }
             if let Err(e) = result {
@@ -1275,7 +1491,8 @@ impl<'a> Walker<'a> {
                 return Flow::Next;
             }
             if let Err(e) = drained {
-                self.warn(WarningKind::Corrupt, path, format!("archive unreadable inside this entry: {e}"));
+                let message = format!("archive unreadable inside this entry: {e}");
+                self.unreadable(path, ratio_exceeded(&e), message);
                 return Flow::Broken;
             }
         }
@@ -1291,10 +1508,39 @@ impl<'a> Walker<'a> {
         Flow::Next
     }
 
-    fn unsafe_path(&mut self, full: &str, raw: &[u8]) {
-        let message =
-            format!("stored name `{}` climbs above the archive root; read as `{full}`", String::from_utf8_lossy(raw));
+    /// Data that could not be read: a [`Ratio`] cut is a limit reached
+    /// (`bomb`, its message), anything else damage (`damage`).
+    fn unreadable(&mut self, path: &str, bomb: Option<String>, damage: String) {
+        match bomb {
+            Some(message) => self.warn(WarningKind::LimitReached, path, message),
+            None => self.warn(WarningKind::Corrupt, path, damage),
+        }
+    }
+
+    fn unsafe_path(&mut self, full: &str, raw: &[u8], how: Unsafe) {
+        let message = format!("stored name `{}` {how}; read as `{full}`", String::from_utf8_lossy(raw));
         self.warn(WarningKind::UnsafePath, full, message);
+    }
+}
+
+/// Byte ranges of the compressed data of a zip's entries, with their names.
+#[derive(Default)]
+struct Spans(std::collections::BTreeMap<u64, (u64, String)>);
+
+impl Spans {
+    /// Records `start..end` for `name`, or names the entry it overlaps. An
+    /// empty range overlaps nothing: empty entries may share an offset.
+    fn overlapping(&mut self, start: u64, end: u64, name: &str) -> Option<String> {
+        if start == end {
+            return None;
+        }
+        let before = self.0.range(..=start).next_back().filter(|(_, (e, _))| *e > start);
+        let after = self.0.range(start..).next().filter(|(s, _)| **s < end);
+        if let Some((_, (_, other))) = before.or(after) {
+            return Some(other.clone());
+        }
+        self.0.insert(start, (end, name.to_string()));
+        None
     }
 }
 
@@ -1315,11 +1561,16 @@ fn read_to_nothing(reader: &mut dyn Read, buf: &mut Vec<u8>) -> io::Result<()> {
 
 /// Normalises an entry name (see the module documentation). The flag tells
 /// whether a `..` tried to climb above the root.
-fn normalize(raw: &[u8], backslash_separates: bool) -> (String, bool) {
+fn normalize(raw: &[u8], backslash_separates: bool) -> (String, Option<Unsafe>) {
     let text = String::from_utf8_lossy(raw);
+    let separator = |c: char| c == '/' || (backslash_separates && c == '\\');
+    // GNU tar strips a leading `/` too, and says so: the name was made to
+    // be extracted somewhere other than where the archive is unpacked.
+    let absolute = text.starts_with(separator)
+        || (backslash_separates && text.as_bytes().get(1) == Some(&b':') && text.as_bytes()[0].is_ascii_alphabetic());
     let mut parts: Vec<&str> = Vec::new();
     let mut escaped = false;
-    for part in text.split(|c| c == '/' || (backslash_separates && c == '\\')) {
+    for part in text.split(separator) {
         match part {
             "" | "." => {}
             ".." => {
@@ -1330,7 +1581,35 @@ fn normalize(raw: &[u8], backslash_separates: bool) -> (String, bool) {
             part => parts.push(part),
         }
     }
-    (parts.join("/"), escaped)
+    if absolute && parts.first().is_some_and(|p| p.len() == 2 && p.ends_with(':')) {
+        parts.remove(0);
+    }
+    let how = if escaped {
+        Some(Unsafe::Climbs)
+    } else if absolute {
+        Some(Unsafe::Absolute)
+    } else {
+        None
+    };
+    (parts.join("/"), how)
+}
+
+/// How an entry name tried to leave the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unsafe {
+    /// `..` above the root.
+    Climbs,
+    /// `/...`, or `C:\...` in a zip.
+    Absolute,
+}
+
+impl fmt::Display for Unsafe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unsafe::Climbs => "climbs above the archive root",
+            Unsafe::Absolute => "is an absolute path",
+        })
+    }
 }
 
 fn join(prefix: &str, rel: &str) -> String {
@@ -1844,14 +2123,88 @@ mod tests {
         let (walk, seen) = run(&tar, &Limits::default());
         assert_eq!(seen.paths(), vec!["etc/passwd", "abs/path", "a/c", "y"]);
         assert_eq!(seen.get("etc/passwd"), Some(b"root:x:0:0".as_slice()));
-        assert_eq!(codes(&walk), vec![WarningKind::UnsafePath, WarningKind::UnsafePath]);
-        assert!(walk.warnings[0].message.contains("../../etc/passwd"));
+        assert_eq!(codes(&walk), vec![WarningKind::UnsafePath; 3]);
+        assert!(walk.warnings[0].message.contains("`../../etc/passwd` climbs above"), "{}", walk.warnings[0]);
+        assert!(walk.warnings[1].message.contains("`/abs/path` is an absolute path"), "{}", walk.warnings[1]);
+        assert_eq!(walk.warnings[2].path, "y");
         // Nothing was written: the names did not become files anywhere.
         assert!(!Path::new("etc/passwd").exists() && !Path::new("abs/path").exists() && !Path::new("y").exists());
         // Zip names from Windows tools use backslashes.
-        let zip = zip_of(&[("..\\..\\win\\evil.txt", b"w")], &[]);
-        let (_, seen) = run(&zip, &Limits::default());
-        assert_eq!(seen.paths(), vec!["win/evil.txt"]);
+        let zip = zip_of(&[("..\\..\\win\\evil.txt", b"w"), ("C:\\Windows\\x.txt", b"x")], &[]);
+        let (walk, seen) = run(&zip, &Limits::default());
+        assert_eq!(seen.paths(), vec!["win/evil.txt", "Windows/x.txt"]);
+        assert_eq!(codes(&walk), vec![WarningKind::UnsafePath; 2]);
+    }
+
+    #[test]
+    fn hard_links_out_of_the_root_are_named() {
+        let tar = tar_of(&[
+            E::File("../../etc/passwd", b"root"),
+            E::Hard("a/up", "../../etc/passwd"),
+            E::Hard("a/abs", "/etc/passwd"),
+        ]);
+        let (walk, _) = run(&tar, &Limits::default());
+        let on =
+            |path: &str| walk.warnings.iter().filter(|w| w.path == path).map(|w| w.message.clone()).collect::<Vec<_>>();
+        assert!(on("a/up").iter().any(|m| m.contains("`../../etc/passwd` climbs above")), "{:?}", walk.warnings);
+        assert!(on("a/abs").iter().any(|m| m.contains("`/etc/passwd` is an absolute path")), "{:?}", walk.warnings);
+        // Both name the member stored as `../../etc/passwd`, read as `etc/passwd`.
+        assert_eq!(walk.symlinks, vec![("a/up".into(), "etc/passwd".into()), ("a/abs".into(), "etc/passwd".into())]);
+    }
+
+    /// Limits that trip the ratio guard after 1 MiB (instead of 1 GiB).
+    fn ratio_limits() -> Limits {
+        Limits { ratio_after: MIB, ..Limits::default() }
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_cut_by_its_ratio() {
+        let bomb = zero_bomb(20);
+        let (walk, seen) = run(&bomb, &ratio_limits());
+        let read = seen.get("bomb.log").map_or(0, <[u8]>::len) as u64;
+        assert!((MIB / 2..4 * MIB).contains(&read), "{read} bytes read: {:?}", walk.warnings);
+        assert_eq!(codes(&walk), vec![WarningKind::LimitReached], "{:?}", walk.warnings);
+        assert_eq!(walk.warnings[0].path, "bomb.log");
+        assert!(walk.warnings[0].message.contains("gzip stream expands more than 100 times"), "{}", walk.warnings[0]);
+        // Passed over, it is cut the same way.
+        let visitor = Collect { skip: vec!["bomb.log".into()], ..Collect::default() };
+        let (walk, _) = run_with(&bomb, &ratio_limits(), visitor);
+        assert_eq!(codes(&walk), vec![WarningKind::LimitReached]);
+        assert!(walk.bytes < 4 * MIB, "{}", walk.bytes);
+        // Data that compresses like data passes: 4 MiB of noise is not cut.
+        let noisy = gz(&files_tar(&[("noise.bin", &noise(5, 4 * MIB as usize))]));
+        let (walk, seen) = run(&noisy, &ratio_limits());
+        assert!(walk.warnings.is_empty(), "{:?}", walk.warnings);
+        assert_eq!(seen.get("noise.bin").map(<[u8]>::len), Some(4 * MIB as usize));
+        // 0 turns the guard off.
+        let (walk, _) = run(&bomb, &Limits { max_ratio: 0, ..ratio_limits() });
+        assert!(walk.warnings.is_empty(), "{:?}", walk.warnings);
+    }
+
+    #[test]
+    fn a_zip_bomb_entry_is_cut_and_the_next_entries_read() {
+        let zeros = vec![0u8; 8 * MIB as usize];
+        let zip = zip_of(&[("bomb.log", &zeros), ("after.txt", b"after")], &[]);
+        let (walk, seen) = run(&zip, &ratio_limits());
+        assert_eq!(seen.get("after.txt"), Some(b"after".as_slice()));
+        assert!(seen.get("bomb.log").is_some_and(|d| d.len() < 4 * MIB as usize));
+        assert_eq!(codes(&walk), vec![WarningKind::LimitReached], "{:?}", walk.warnings);
+        assert!(walk.warnings[0].message.contains("zip entry expands"), "{}", walk.warnings[0]);
+    }
+
+    #[test]
+    fn overlapping_zip_entries_are_skipped() {
+        let zip = zip_of(&[("a.log", b"aaaa"), ("b.log", b"bbbb")], &[]);
+        // Point b.log's central record at a.log's local header.
+        let central = zip.windows(4).position(|w| w == b"PK\x01\x02").expect("central directory");
+        let second = central + 4 + zip[central + 4..].windows(4).position(|w| w == b"PK\x01\x02").expect("second");
+        let mut bad = zip.clone();
+        bad[second + 42..second + 46].copy_from_slice(&0u32.to_le_bytes());
+        let (walk, seen) = run(&bad, &Limits::default());
+        assert_eq!(seen.paths(), vec!["a.log"]);
+        assert_eq!(codes(&walk), vec![WarningKind::LimitReached], "{:?}", walk.warnings);
+        assert_eq!(walk.warnings[0].path, "b.log");
+        assert!(walk.warnings[0].message.contains("overlaps that of `a.log`"), "{}", walk.warnings[0]);
     }
 
     use std::path::Path;

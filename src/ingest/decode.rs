@@ -25,6 +25,16 @@ use std::sync::Arc;
 /// dispatch, small enough to keep memory flat on a 1 GB list.
 const BATCH: usize = 512;
 
+/// Text that is not JSON (YAML, `kubectl describe`, a dump's log blocks)
+/// is parsed from memory whole: serde_yaml has no streaming parser, and a
+/// YAML export this big already takes gigabytes as values, when the
+/// largest real ones (a must-gather namespace's pods.yaml) are tens of MB.
+/// Bigger text is skipped with a warning instead of read.
+pub const MAX_TEXT_DOCUMENT_BYTES: u64 = 256 << 20;
+
+/// Bytes looked at to tell text from binary data.
+const SNIFF_BYTES: usize = 4096;
+
 /// What one file contributed. Merged into the model in file order.
 #[derive(Default)]
 pub struct Partial {
@@ -188,12 +198,16 @@ struct Place<'a> {
     /// again: revisions then leave their templates there. None for bytes
     /// held in memory (an archive entry, stdin, text after a JSON document).
     on_disk: Option<std::sync::Arc<std::path::Path>>,
+    /// Read no more than [`MAX_TEXT_DOCUMENT_BYTES`] of text after the JSON
+    /// documents: set for a stream (an archive entry), whose length is not
+    /// the size of a file the user has but whatever it inflates to.
+    cap_tail: bool,
 }
 
 impl<'a> Place<'a> {
     /// The same place, for bytes held in memory.
     fn in_memory(&self) -> Place<'a> {
-        Place { source: self.source, input: self.input, file: self.file, on_disk: None }
+        Place { source: self.source, input: self.input, file: self.file, on_disk: None, cap_tail: self.cap_tail }
     }
 
     /// Where `item` is in the file on disk, if it can be read from there again.
@@ -228,7 +242,7 @@ pub fn document_file(
         Some(b'{' | b'[') => {
             handle.rewind()?;
             // The splitter reads the file from its first byte: item offsets are offsets in the file.
-            let place = Place { source, input, file, on_disk: Some(path.into()) };
+            let place = Place { source, input, file, on_disk: Some(path.into()), cap_tail: false };
             let size = handle.metadata().map(|m| m.len()).ok();
             let parsed = if size.is_some_and(|s| s >= PIPELINE_BYTES) {
                 json_document_pipelined(handle, size, &place, out)
@@ -241,16 +255,118 @@ pub fn document_file(
             }
         }
         _ => {
-            let mut bytes = head[..filled].to_vec();
-            handle.read_to_end(&mut bytes)?;
-            document(&bytes, source, input, file, out);
+            let size = handle.metadata().map(|m| m.len()).ok();
+            let place = Place { source, input, file, on_disk: None, cap_tail: false };
+            text_document(head[..filled].to_vec(), &mut handle, size, &place, out)?;
         }
     }
     Ok(())
 }
 
+/// Reads a document from a stream (an archive entry): JSON streams through
+/// the item splitter as a file on disk does, so memory is bounded by the
+/// largest item whatever the entry inflates to; other text is read whole,
+/// up to [`MAX_TEXT_DOCUMENT_BYTES`].
+pub fn document_reader(
+    reader: &mut dyn Read,
+    source: SourceId,
+    input: &str,
+    file: &str,
+    out: &mut Partial,
+) -> std::io::Result<()> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    reader.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    let place = Place { source, input, file, on_disk: None, cap_tail: true };
+    match first_byte(&head) {
+        Some(b'{' | b'[') => {
+            let stream = std::io::Cursor::new(head).chain(reader);
+            if let Some((line, tail)) = json_document(stream, None, &place, out) {
+                trailing_text(&tail, line, &place, out);
+            }
+            Ok(())
+        }
+        _ => text_document(head, reader, None, &place, out),
+    }
+}
+
+/// The first byte that is not whitespace or a BOM.
+fn first_byte(bytes: &[u8]) -> Option<u8> {
+    bytes.iter().copied().find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF))
+}
+
+/// A document that does not start like JSON, read whole from `head` and
+/// `rest` unless it is binary data or too big (a warning each). `size`: the
+/// file's length, when known, to refuse a big file without reading it.
+fn text_document(
+    mut bytes: Vec<u8>,
+    rest: &mut dyn Read,
+    size: Option<u64>,
+    place: &Place,
+    out: &mut Partial,
+) -> std::io::Result<()> {
+    let (input, file) = (place.input, place.file);
+    // Text has no NUL bytes; random bytes, a sparse file and a core dump do.
+    if memchr::memchr(0, &bytes[..bytes.len().min(SNIFF_BYTES)]).is_some() {
+        let message = format!(
+            "binary data, not a Kubernetes export or text (NUL bytes in its first {} KiB; a UTF-16 file must be \
+             converted to UTF-8 first); file skipped",
+            SNIFF_BYTES / 1024
+        );
+        out.warn(WarningCode::UnknownFormat, input, file, message);
+        return Ok(());
+    }
+    let too_big = |out: &mut Partial| {
+        let message = format!(
+            "over {} MiB of text that is not JSON: YAML and `kubectl describe` text are parsed whole, so a file this \
+             big is skipped; export it as JSON (`kubectl get -o json`), which is read as a stream",
+            MAX_TEXT_DOCUMENT_BYTES >> 20
+        );
+        out.warn(WarningCode::UnknownFormat, input, file, message);
+    };
+    if size.is_some_and(|s| s > MAX_TEXT_DOCUMENT_BYTES) {
+        too_big(out);
+        return Ok(());
+    }
+    if read_capped_into(rest, &mut bytes, MAX_TEXT_DOCUMENT_BYTES as usize)? {
+        too_big(out);
+        return Ok(());
+    }
+    document(&bytes, place.source, input, file, out);
+    Ok(())
+}
+
+/// Appends at most `cap` bytes in all to `bytes`; true when more followed
+/// (left unread). Unlike `read_to_end`, which doubles its buffer, the
+/// buffer never grows past `cap`: 256 MiB and one byte would take 512.
+pub(crate) fn read_capped_into(reader: &mut dyn Read, bytes: &mut Vec<u8>, cap: usize) -> std::io::Result<bool> {
+    let mut chunk = vec![0u8; 64 * 1024];
+    while bytes.len() < cap {
+        let want = chunk.len().min(cap - bytes.len());
+        let n = match reader.read(&mut chunk[..want]) {
+            Ok(0) => return Ok(false),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if bytes.len() + n > bytes.capacity() {
+            let grown = (bytes.capacity() * 2).max(bytes.len() + n).min(cap);
+            bytes.reserve_exact(grown - bytes.len());
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    // One byte more tells a cut from a file of exactly `cap` bytes.
+    let mut probe = [0u8; 1];
+    loop {
+        match reader.read(&mut probe) {
+            Ok(n) => return Ok(n > 0),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 pub fn document(bytes: &[u8], source: SourceId, input: &str, file: &str, out: &mut Partial) {
-    let place = Place { source, input, file, on_disk: None };
+    let place = Place { source, input, file, on_disk: None, cap_tail: false };
     let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
     let Some(start) = text_start else {
         out.warn(WarningCode::EmptyFile, input, file, "file is empty; nothing to read".into());
@@ -460,8 +576,9 @@ fn parse_batch(batch: Result<Vec<Piece>, SplitError>, place: &Place, out: &mut P
 fn json_tail<R: std::io::Read>(splitter: ItemSplitter<R>, place: &Place, out: &mut Partial) -> Option<(u64, Vec<u8>)> {
     let line = splitter.trailing_line()?;
     let mut tail = Vec::new();
-    if let Some(mut rest) = splitter.into_trailing() {
-        if let Err(e) = rest.read_to_end(&mut tail) {
+    if let Some(rest) = splitter.into_trailing() {
+        let limit = if place.cap_tail { MAX_TEXT_DOCUMENT_BYTES + 1 } else { u64::MAX };
+        if let Err(e) = rest.take(limit).read_to_end(&mut tail) {
             out.warn(
                 WarningCode::UnreadableFile,
                 place.input,
@@ -469,11 +586,55 @@ fn json_tail<R: std::io::Read>(splitter: ItemSplitter<R>, place: &Place, out: &m
                 format!("cannot read past line {line}: {e}"),
             );
         }
+        if tail.len() as u64 > MAX_TEXT_DOCUMENT_BYTES {
+            let message = format!(
+                "over {} MiB of text after the JSON document at line {line}: not read (text is parsed whole)",
+                MAX_TEXT_DOCUMENT_BYTES >> 20
+            );
+            out.warn(WarningCode::InvalidJson, place.input, place.file, message);
+            return None;
+        }
     }
     Some((line, tail))
 }
 
 fn json_piece(piece: Piece, place: &Place) -> Partial {
+    let (whole, index, line) = (piece.is_whole(), piece.raw().index, piece.raw().line);
+    wire::take_bad_times();
+    let mut out = json_object(piece, place);
+    warn_bad_times(
+        || if whole { format!("the document at line {line}") } else { format!("items[{index}] at line {line}") },
+        place,
+        &mut out,
+    );
+    out
+}
+
+/// One warning per object for the timestamps in it that were not
+/// timestamps at all (`wire::take_bad_times`): each was read as absent.
+/// `at` names the object (made only when needed: this runs per item).
+fn warn_bad_times(at: impl FnOnce() -> String, place: &Place, out: &mut Partial) {
+    let bad = wire::take_bad_times();
+    if bad.is_empty() {
+        return;
+    }
+    let at = at();
+    let mut distinct: Vec<&String> = Vec::new();
+    for time in &bad {
+        if !distinct.contains(&time) {
+            distinct.push(time);
+        }
+    }
+    let shown: Vec<String> = distinct.iter().take(3).map(|t| format!("`{t}`")).collect();
+    let more = if distinct.len() > 3 { format!(", and {} more", distinct.len() - 3) } else { String::new() };
+    let message = match bad.len() {
+        1 => format!("{at}: the time {} is not an RFC 3339 timestamp; read as absent", shown.join(", ")),
+        n => format!("{at}: {n} times are not RFC 3339 timestamps ({}{more}); read as absent", shown.join(", ")),
+    };
+    out.warn(WarningCode::InvalidItem, place.input, place.file, message);
+}
+
+fn json_object(piece: Piece, place: &Place) -> Partial {
     let mut out = Partial::default();
     let (item, whole) = match piece {
         Piece::Item(item) => (item, false),
@@ -483,33 +644,66 @@ fn json_piece(piece: Piece, place: &Place) -> Partial {
         (Some(kind), Some(api)) => Some((kind, Some(api))),
         _ => None,
     };
-    let typed = sniffed.or_else(|| {
-        let shape = serde_json::from_slice::<Shape>(&item.bytes).ok()?;
-        Some((shape.kind()?, shape.api_version))
-    });
+    let mut unreadable = None;
+    let typed = match sniffed {
+        Some(typed) => Some(typed),
+        None => match serde_json::from_slice::<Shape>(&item.bytes) {
+            Ok(shape) => shape.kind().map(|kind| (kind, shape.api_version)),
+            // An object that says what it is goes on to be parsed as that,
+            // so that what is wrong with it is reported, not skipped.
+            Err(e) => match sniff_field(&item.bytes, b"kind") {
+                Some(kind) => Some((kind, None)),
+                None => {
+                    unreadable = Some(e);
+                    None
+                }
+            },
+        },
+    };
+    let listed = typed.as_ref().filter(|(kind, _)| kind.ends_with("List")).map(|(kind, _)| kind.clone());
     let kind = typed.filter(|(kind, api)| is_read_kind(kind, api.as_deref())).map(|(kind, _)| kind);
     let Some(kind) = kind else {
         // Objects of kinds podmortem does not read (CRDs, analyzer results,
         // collector metadata) are skipped quietly; a list item that is not
-        // an object at all is an input problem worth a warning.
-        if !whole && item.bytes.first().is_none_or(|b| *b != b'{') {
-            out.warn(
-                WarningCode::InvalidItem,
-                place.input,
-                place.file,
-                format!(
-                    "items[{}] at line {} is not a Kubernetes object (no kind, metadata or status); skipped",
-                    item.index, item.line
-                ),
-            );
+        // an object at all, JSON that cannot be read (nested past serde's
+        // 128 levels), or a list whose items are not a list are input
+        // problems worth a warning.
+        let at = if whole {
+            format!("the document at line {}", item.line)
+        } else {
+            format!("items[{}] at line {}", item.index, item.line)
+        };
+        let syntax = unreadable.filter(|e| e.classify() != serde_json::error::Category::Data);
+        let problem = if let Some(e) = syntax {
+            Some(format!("{at} cannot be read: {}; skipped", strip_position(&e.to_string())))
+        } else if let (true, Some(list)) = (whole, listed) {
+            Some(format!("{at} is a {list} whose `items` is not a list; nothing in it was read"))
+        } else if !whole && item.bytes.first().is_none_or(|b| *b != b'{') {
+            Some(format!("{at} is not a Kubernetes object (no kind, metadata or status); skipped"))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            out.warn(WarningCode::InvalidItem, place.input, place.file, message);
         }
         return out;
     };
     let decode = |what: &str, e: serde_json::Error, item: &RawItem| -> String {
         let line = item.line + e.line().saturating_sub(1) as u64;
         let at = if whole { String::from("the document") } else { format!("items[{}]", item.index) };
+        // The field on that line, when it is the only one (pretty-printed
+        // JSON, as kubectl writes it): `restartCount` says more than a column.
+        let on_line: Vec<String> = super::jsonstream::locate_fields(&item.bytes, item.line, 64)
+            .into_iter()
+            .filter(|(_, l)| *l == line)
+            .map(|(path, _)| path)
+            .collect();
+        let field = match on_line.as_slice() {
+            [path] => format!(" (`{path}`)"),
+            _ => String::new(),
+        };
         format!(
-            "{at} ({what}) is malformed at line {line}, column {}: {}; skipped",
+            "{at} ({what}) is malformed at line {line}, column {}{field}: {}; skipped",
             e.column(),
             strip_position(&e.to_string())
         )
@@ -804,11 +998,17 @@ fn yaml_item(value: &serde_yaml::Value, line: u64, index: Option<usize>, place: 
         Some(i) => format!("items[{i}] at line {line}"),
         None => format!("the document at line {line}"),
     };
+    wire::take_bad_times();
+    yaml_object_item(value, line, index.is_some(), &at, place, out);
+    warn_bad_times(|| at, place, out);
+}
+
+fn yaml_object_item(value: &serde_yaml::Value, line: u64, is_item: bool, at: &str, place: &Place, out: &mut Partial) {
     // Deserialized from the borrowed value: cloning each item's tree twice
     // was most of a must-gather's conversion time.
     let shape = Shape::deserialize(value).unwrap_or_default();
     let Some(kind) = shape.kind().filter(|k| is_read_kind(k, shape.api_version.as_deref())) else {
-        if index.is_some() && !value.is_mapping() {
+        if is_item && !value.is_mapping() {
             out.warn(
                 WarningCode::InvalidItem,
                 place.input,
@@ -1185,7 +1385,8 @@ mod tests {
 
     #[test]
     fn the_pipelined_parse_reads_what_the_sequential_one_reads() {
-        let place = Place { source: SourceId::default(), input: "in", file: "pods.json", on_disk: None };
+        let place =
+            Place { source: SourceId::default(), input: "in", file: "pods.json", on_disk: None, cap_tail: false };
         let whole = pod_list(3 * BATCH + 17);
         // Whole, and cut in the middle of an item: the same pods and the same warning, in the same order.
         for bytes in [&whole[..], &whole[..whole.len() * 2 / 3]] {

@@ -63,6 +63,15 @@ use memchr::{memchr_iter, memchr2, memchr3};
 /// memory next to the parsed items.
 pub const CHUNK: usize = 8 << 20;
 
+/// Largest single item (or whole document) the splitter holds, roughly (it
+/// stops before reading a chunk that could take it past). Kubernetes
+/// objects are small (etcd refuses requests over 1.5 MiB by default), so a
+/// value bigger than this is junk or made to exhaust memory; without a cap
+/// the buffer would grow with it, up to all of a decompressed archive
+/// entry. Files of a directory are parsed in parallel, so this is also per
+/// thread.
+pub const MAX_ITEM_BYTES: u64 = 64 << 20;
+
 /// Deepest path [`locate_fields`] / [`locate`] will record. Each recorded path
 /// is a fresh string as long as its depth, so an unbounded depth would make a
 /// hostile 100 000-deep item cost quadratic memory; no Kubernetes field that a
@@ -160,6 +169,8 @@ impl std::error::Error for SplitError {}
 pub struct ItemSplitter<R> {
     reader: R,
     chunk_size: usize,
+    /// [`MAX_ITEM_BYTES`]; smaller in tests.
+    max_item: u64,
     /// Unconsumed input; `buf[0]` is at absolute offset `base`.
     buf: Vec<u8>,
     base: u64,
@@ -446,6 +457,7 @@ impl<R: Read> ItemSplitter<R> {
         Self {
             reader,
             chunk_size: chunk_size.max(1),
+            max_item: MAX_ITEM_BYTES,
             buf: Vec::new(),
             base: 0,
             pos: 0,
@@ -610,6 +622,13 @@ impl<R: Read> ItemSplitter<R> {
         if drop > 0 {
             self.buf.drain(..drop);
             self.base += drop as u64;
+        }
+        if (self.buf.len() + self.chunk_size) as u64 > self.max_item {
+            let message = format!(
+                "one JSON value is larger than {} MiB (no Kubernetes object comes near that); reading stopped there",
+                self.max_item >> 20
+            );
+            return Err(self.error_at(keep, message));
         }
         // `take` + `read_to_end` grows the buffer only as data arrives (no
         // zeroing of a whole chunk for a 2 KiB file, of which a support bundle
@@ -1392,6 +1411,18 @@ mod tests {
         }
         assert_eq!(out.envelopes, vec![Envelope { kind: Some("PodList".into()), api_version: Some("v1".into()) }]);
         assert_eq!(out.trailing, None);
+    }
+
+    #[test]
+    fn a_value_over_the_item_cap_stops_the_split() {
+        let big = format!("[{{\"a\":1}},\n{{\"b\":\"{}\"}},{{\"c\":3}}]", "x".repeat(5 << 20));
+        let mut splitter = ItemSplitter::with_chunk_size(big.as_bytes(), 64 << 10);
+        splitter.max_item = 1 << 20;
+        let first = splitter.next_batch(10).expect("the item before");
+        assert_eq!(first.len(), 1);
+        let error = splitter.next_batch(10).expect_err("the big item");
+        assert_eq!((error.line, error.column), (2, 1));
+        assert!(error.message.contains("larger than 1 MiB"), "{}", error.message);
     }
 
     #[test]

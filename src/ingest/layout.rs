@@ -57,7 +57,8 @@ pub enum FileRole {
     /// Known not to hold cluster state (collector metadata, analyzer output,
     /// custom resources no rule reads...).
     Ignored,
-    /// A directory that could not be listed; the message is the OS error.
+    /// Something in a directory that cannot be read as a file (a folder
+    /// that cannot be listed, a broken link); the message is the warning.
     Unreadable(String),
 }
 

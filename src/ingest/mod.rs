@@ -218,6 +218,15 @@ fn is_bundle(votes: &BTreeMap<Layout, usize>, forced: Option<Layout>) -> bool {
 /// Unanchored archive entries held until the archive's layout is known.
 const PENDING_BYTES: usize = 64 << 20;
 
+/// An archive entry's length is whatever it inflates to (up to
+/// `--max-entry-bytes`, 8 GiB), so what is kept of one in memory is capped.
+/// A pipeline job's log is kilobytes to a few MB (CI systems cap theirs:
+/// GitLab at 100 MB on gitlab.com, 4 MB by default self-managed). The
+/// delivery rules copy what they read twice (`iac_state_lock::pipeline_text`
+/// reads up to 256 MiB into bytes, then into a String), so a log held in
+/// memory here is capped well below that.
+const MAX_PIPELINE_LOG_BYTES: u64 = 64 << 20;
+
 /// `--logs-for` turns a loose file into a named container's log.
 fn attributed(path: &Path, role: FileRole, options: &LoadOptions) -> FileRole {
     match options.logs_for.iter().find(|(file, _, _)| file == path) {
@@ -238,8 +247,22 @@ fn directory(
 ) -> InputSummary {
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
-    walk(path, path, &mut files, &mut unreadable);
+    let mut folders = Vec::new();
+    walk(path, path, &mut files, &mut folders, &mut unreadable);
     files.sort();
+    // A folder where the layout expects a file (`.../app-previous.log/`,
+    // `pods/shop.json/`): the collector failed there, or the bundle was
+    // tampered with. Its files are read as any folder's; the name is worth
+    // a warning, or a missing log would go unexplained.
+    for folder in folders {
+        let rel = slash_path(&folder);
+        let (detected, role) = role_for(&rel, options.layout);
+        if detected.is_some() && !matches!(role, FileRole::Ignored) {
+            let message = "is a folder, where this layout has a file: not read as one (the collector may have \
+                           failed to write it)";
+            unreadable.push((rel, message.to_string()));
+        }
+    }
     let mut votes: BTreeMap<Layout, usize> = BTreeMap::new();
     let classified: Vec<(PathBuf, String, Option<Layout>, FileRole)> = files
         .into_iter()
@@ -275,13 +298,9 @@ fn directory(
             Job { input: display.to_string(), rel, role, full }
         })
         .collect();
-    for (rel, error) in unreadable {
-        jobs.push(Job {
-            input: display.to_string(),
-            rel,
-            role: FileRole::Unreadable(error.to_string()),
-            full: PathBuf::new(),
-        });
+    unreadable.sort();
+    for (rel, message) in unreadable {
+        jobs.push(Job { input: display.to_string(), rel, role: FileRole::Unreadable(message), full: PathBuf::new() });
     }
     let ids: Vec<SourceId> = jobs.iter().map(|j| sources.add(&j.input, &j.rel)).collect();
     let size = |job: &Job| match job.role {
@@ -354,12 +373,9 @@ fn parse_job(job: &Job, source: SourceId, unread_events: Option<Arc<UnreadEvents
     };
     match &job.role {
         FileRole::Ignored => {}
-        FileRole::Unreadable(error) => partial.warn(
-            WarningCode::UnreadableFile,
-            &job.input,
-            &job.rel,
-            format!("cannot list directory: {error}; its files were skipped"),
-        ),
+        FileRole::Unreadable(message) => {
+            partial.warn(WarningCode::UnreadableFile, &job.input, &job.rel, message.clone())
+        }
         FileRole::Log { key, slot } => {
             let file = LogFile {
                 source,
@@ -430,14 +446,23 @@ fn slash_path(p: &Path) -> String {
     p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
-/// Recursive listing that does not follow directory symlinks: support
-/// bundles link collector folders back into `cluster-resources/`, and
-/// following them would read logs twice or loop.
-fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, unreadable: &mut Vec<(String, std::io::Error)>) {
+/// Recursive listing that does not follow symlinks: support bundles link
+/// collector folders back into `cluster-resources/`, and following them
+/// would read logs twice or loop; a link out of the bundle would read the
+/// analyst's own files. `folders`: every folder below the root;
+/// `unreadable`: (path, warning) of what cannot be listed or read.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    folders: &mut Vec<PathBuf>,
+    unreadable: &mut Vec<(String, String)>,
+) {
+    let relative = |path: &Path| slash_path(path.strip_prefix(root).unwrap_or(path));
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            unreadable.push((slash_path(dir.strip_prefix(root).unwrap_or(dir)), e));
+            unreadable.push((relative(dir), format!("cannot list directory: {e}; its files were skipped")));
             return;
         }
     };
@@ -445,13 +470,27 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, unreadable: &mut Vec<
         let path = entry.path();
         let Ok(file_type) = entry.file_type() else { continue };
         if file_type.is_dir() {
-            walk(root, &path, files, unreadable);
+            if let Ok(rel) = path.strip_prefix(root) {
+                folders.push(rel.to_path_buf());
+            }
+            walk(root, &path, files, folders, unreadable);
         } else if file_type.is_file() {
             if let Ok(rel) = path.strip_prefix(root) {
                 files.push(rel.to_path_buf());
             }
+        } else if file_type.is_symlink() {
+            // A link that resolves is a collector alias of something read
+            // anyway; one that does not (a loop, a missing target) means
+            // something is not there, which is worth saying.
+            if let Err(e) = std::fs::metadata(&path) {
+                let message =
+                    format!("symbolic link that cannot be followed (a loop, or a missing target: {e}); not read");
+                unreadable.push((relative(&path), message));
+            }
+        } else {
+            let message = "not a regular file (a fifo, socket or device); not read".to_string();
+            unreadable.push((relative(&path), message));
         }
-        // Symlinks to files are collector aliases of files read anyway.
     }
 }
 
@@ -508,6 +547,11 @@ impl<'a> Visitor<'a> {
     ) -> InputSummary {
         match walked {
             Ok(walk) => {
+                // Said, or an empty archive among inputs would pass unnoticed.
+                if walk.files == 0 && walk.warnings.is_empty() {
+                    let message = "the archive holds no files; nothing was read from it".to_string();
+                    self.partial.warn(WarningCode::EmptyFile, display, display, message);
+                }
                 for w in walk.warnings {
                     // A problem with the archive itself (not one entry) is reported on the archive.
                     let at = if w.path.is_empty() { display } else { w.path.as_str() };
@@ -604,8 +648,14 @@ impl Visitor<'_> {
                     self.unscanned.push((key, path.to_string()));
                     return Ok(());
                 }
-                let digest =
-                    logscan::scan(std::io::BufReader::with_capacity(256 * 1024, reader), &self.options.patterns)?;
+                // A log cut by damage (a truncated download) or a bound is
+                // still worth its lines up to the cut; the archive reports
+                // the cut on this entry.
+                let mut until_error = UntilError { inner: reader, failed: false };
+                let digest = logscan::scan(
+                    std::io::BufReader::with_capacity(256 * 1024, &mut until_error),
+                    &self.options.patterns,
+                )?;
                 let size = digest.bytes;
                 let file = LogFile {
                     source,
@@ -617,29 +667,43 @@ impl Visitor<'_> {
                 out.logs.push((key, slot, file));
             }
             FileRole::DumpLogs { .. } => {
-                let mut bytes = Vec::new();
-                reader.read_to_end(&mut bytes)?;
+                let (bytes, cut) = read_capped(reader, decode::MAX_TEXT_DOCUMENT_BYTES)?;
+                if cut {
+                    let message = format!(
+                        "over {} MiB: only the log blocks in its first {0} MiB were read",
+                        decode::MAX_TEXT_DOCUMENT_BYTES >> 20
+                    );
+                    out.warn(WarningCode::Archive, input, path, message);
+                }
                 for block in dump::split_logs(&bytes) {
                     let digest = logscan::scan(block.content(&bytes), &self.options.patterns)?;
                     push_block(out, source, block, LogLocation::Scanned(Arc::new(digest)));
                 }
             }
             FileRole::PipelineLog => {
-                let mut bytes = Vec::new();
-                reader.read_to_end(&mut bytes)?;
+                let (bytes, cut) = read_capped(reader, MAX_PIPELINE_LOG_BYTES)?;
+                if cut {
+                    let message = format!(
+                        "over {} MiB: only its first {0} MiB were kept, as much as the pipeline rules read",
+                        MAX_PIPELINE_LOG_BYTES >> 20
+                    );
+                    out.warn(WarningCode::Archive, input, path, message);
+                }
                 let size = bytes.len() as u64;
                 out.pipeline_logs.push(PipelineLog { source, location: LogLocation::Memory(bytes.into()), size });
             }
             FileRole::CollectorErrors => {
-                let mut bytes = Vec::new();
-                reader.read_to_end(&mut bytes)?;
-                decode::collector_errors(&bytes, input, path, out);
+                let (bytes, cut) = read_capped(reader, decode::MAX_TEXT_DOCUMENT_BYTES)?;
+                if cut {
+                    let message = format!("over {} MiB: not read", decode::MAX_TEXT_DOCUMENT_BYTES >> 20);
+                    out.warn(WarningCode::CollectorError, input, path, message);
+                } else {
+                    decode::collector_errors(&bytes, input, path, out);
+                }
             }
             FileRole::Document => {
-                let mut bytes = Vec::new();
-                reader.read_to_end(&mut bytes)?;
                 let before = out.pods.len();
-                decode::document(&bytes, source, input, path, out);
+                decode::document_reader(reader, source, input, path, out)?;
                 if let Some(watched) = self.options.watched.filter(|_| self.only_input) {
                     for pod in &out.pods[before..] {
                         let seen = self.pods_seen.entry(pod.namespace.clone()).or_default();
@@ -649,6 +713,33 @@ impl Visitor<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Reads at most `cap` bytes; true when there was more (left unread).
+fn read_capped(reader: &mut dyn Read, cap: u64) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut bytes = Vec::new();
+    let cut = decode::read_capped_into(reader, &mut bytes, cap as usize)?;
+    Ok((bytes, cut))
+}
+
+/// Ends at the first read error instead of returning it: what came before
+/// stays usable. The archive keeps the error and reports it on the entry.
+struct UntilError<'a> {
+    inner: &'a mut dyn Read,
+    failed: bool,
+}
+
+impl Read for UntilError<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while !self.failed {
+            match self.inner.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => self.failed = true,
+                ok => return ok,
+            }
+        }
+        Ok(0)
     }
 }
 

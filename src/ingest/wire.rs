@@ -6,9 +6,71 @@
 //! export that omits one (kubectl drops empty fields, some dumps drop `kind`)
 //! still deserializes. The same structs read JSON and YAML.
 
-use crate::model::time::{Time, lenient};
+use crate::model::time::Time;
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+
+thread_local! {
+    /// Timestamps of the object being parsed on this thread that are not
+    /// RFC 3339 at all, for [`take_bad_times`].
+    static BAD_TIMES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A timestamp read leniently, as [`crate::model::time::lenient`]: one odd
+/// field must not cost the object. But a value that is not a timestamp at
+/// all is damage worth a warning, so it is noted for the caller, which
+/// parses one object per call on one thread ([`take_bad_times`]). Empty
+/// strings and valid times Kubernetes uses for "none" (Go's zero time,
+/// 0001-01-01) are not noted.
+fn lenient<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Time>, D::Error> {
+    struct Noted;
+    impl<'de> serde::de::Visitor<'de> for Noted {
+        type Value = Option<Time>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a timestamp")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            let time = Time::parse(text);
+            let trimmed = text.trim();
+            if time.is_none() && !trimmed.is_empty() && chrono::DateTime::parse_from_rfc3339(trimmed).is_err() {
+                BAD_TIMES.with(|bad| bad.borrow_mut().push(text.chars().take(64).collect()));
+            }
+            Ok(time)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(Noted)
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
+            BAD_TIMES.with(|bad| bad.borrow_mut().push(n.to_string()));
+            Ok(None)
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            BAD_TIMES.with(|bad| bad.borrow_mut().push(n.to_string()));
+            Ok(None)
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
+            BAD_TIMES.with(|bad| bad.borrow_mut().push(n.to_string()));
+            Ok(None)
+        }
+        fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Self::Value, E> {
+            BAD_TIMES.with(|bad| bad.borrow_mut().push(b.to_string()));
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(Noted)
+}
+
+/// The timestamps noted as unreadable on this thread since the last call.
+pub fn take_bad_times() -> Vec<String> {
+    BAD_TIMES.with(|bad| std::mem::take(&mut *bad.borrow_mut()))
+}
 
 #[derive(Deserialize, Default, Debug)]
 #[serde(default, rename_all = "camelCase")]

@@ -23,7 +23,7 @@ pub fn documents(text: &str) -> Vec<Result<Doc<'_>, String>> {
         }) {
             continue;
         }
-        match serde_yaml::from_str::<serde_yaml::Value>(chunk) {
+        match bounded::parse(chunk) {
             Ok(value) => {
                 if value.is_null() {
                     continue;
@@ -146,5 +146,172 @@ mod tests {
         assert_eq!(item_lines(doc, 1), vec![3, 9]);
         let indented = "items:\n  - kind: Pod\n    x: 1\n  - kind: Pod\n";
         assert_eq!(item_lines(indented, 10), vec![11, 13]);
+    }
+}
+
+/// Parsing into `serde_yaml::Value` with the expansion of aliases bounded.
+///
+/// serde_yaml replays an anchored node at every alias and caps only the
+/// number of replays (100 per event of the document): nested "billion
+/// laughs" stop there, but one anchored list of 40 000 items aliased 40 000
+/// times is 80 000 events, 40 000 replays and 1.6 billion values from
+/// 400 KB of text. Without aliases a document cannot hold more values than
+/// it has bytes, nor more string bytes than about 1.5 times its bytes
+/// (escapes), so each value costs one unit and each string its length, and
+/// a document may spend a few times its length in units: legit anchors fit,
+/// a bomb stops after a few hundred MB at most.
+mod bounded {
+    use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+    use serde_yaml::value::{Tag, TaggedValue};
+    use serde_yaml::{Mapping, Value};
+    use std::cell::Cell;
+    use std::fmt;
+
+    /// Units a document of `len` bytes may spend: generous for anchors used
+    /// as meant (a few expansions of small nodes), bounded for bombs.
+    fn budget(len: usize) -> u64 {
+        4 * len as u64 + (1 << 20)
+    }
+
+    pub fn parse(text: &str) -> Result<Value, serde_yaml::Error> {
+        let left = Cell::new(budget(text.len()));
+        Bounded { left: &left }.deserialize(serde_yaml::Deserializer::from_str(text))
+    }
+
+    #[derive(Clone, Copy)]
+    struct Bounded<'a> {
+        left: &'a Cell<u64>,
+    }
+
+    impl Bounded<'_> {
+        fn spend<E: de::Error>(self, units: u64) -> Result<(), E> {
+            match self.left.get().checked_sub(units) {
+                Some(left) => {
+                    self.left.set(left);
+                    Ok(())
+                }
+                None => Err(E::custom(
+                    "its aliases expand to far more values than the text holds (an alias bomb, \"billion laughs\")",
+                )),
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Bounded<'_> {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Bounded<'_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any YAML value")
+        }
+
+        fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+            self.spend(1)?;
+            Ok(Value::Bool(b))
+        }
+
+        fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
+            self.spend(1)?;
+            Ok(Value::Number(i.into()))
+        }
+
+        fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+            self.spend(1)?;
+            Ok(Value::Number(u.into()))
+        }
+
+        fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
+            self.spend(1)?;
+            Ok(Value::Number(f.into()))
+        }
+
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+            self.spend(1 + s.len() as u64)?;
+            Ok(Value::String(s.to_owned()))
+        }
+
+        fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+            self.spend(1 + s.len() as u64)?;
+            Ok(Value::String(s))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+            self.spend(1)?;
+            Ok(Value::Null)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+            self.spend(1)?;
+            Ok(Value::Null)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+            self.deserialize(deserializer)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            self.spend(1)?;
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element_seed(self)? {
+                items.push(item);
+            }
+            Ok(Value::Sequence(items))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            self.spend(1)?;
+            let mut mapping = Mapping::new();
+            while let Some(key) = map.next_key_seed(self)? {
+                if mapping.contains_key(&key) {
+                    // As serde_yaml's own Mapping: a repeated key is an error.
+                    let shown = serde_yaml::to_string(&key).unwrap_or_default();
+                    return Err(de::Error::custom(format_args!("duplicate entry with key {}", shown.trim_end())));
+                }
+                let value = map.next_value_seed(self)?;
+                mapping.insert(key, value);
+            }
+            Ok(Value::Mapping(mapping))
+        }
+
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+            self.spend(1)?;
+            let (tag, contents) = data.variant::<String>()?;
+            if tag.is_empty() {
+                return Err(de::Error::custom("empty YAML tag is not allowed"));
+            }
+            let value = contents.newtype_variant_seed(self)?;
+            Ok(Value::Tagged(Box::new(TaggedValue { tag: Tag::new(tag), value })))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn parses_as_serde_yaml_does() {
+            let text = "a: 1\nb: [x, 2.5, true, null, ~]\nc: {d: \"e\"}\nf: !Tag {g: 1}\nanchor: &x [1, 2]\nuse: *x\n";
+            let expected: Value = serde_yaml::from_str(text).expect("valid");
+            assert_eq!(parse(text).expect("valid"), expected);
+            assert!(parse("a: 1\na: 2\n").expect_err("duplicate").to_string().contains("duplicate entry"));
+        }
+
+        #[test]
+        fn an_alias_bomb_stops() {
+            let n = 20_000;
+            let text = format!("x: &x [{}]\nz: [{}]\n", vec!["y"; n].join(","), vec!["*x"; n].join(","));
+            let error = parse(&text).expect_err("a bomb");
+            assert!(error.to_string().contains("alias bomb"), "{error}");
+            // Anchors used as meant still parse.
+            let modest = format!("x: &x [{}]\nz: [{}]\n", vec!["y"; 100].join(","), vec!["*x"; 100].join(","));
+            assert!(parse(&modest).is_ok());
+        }
     }
 }
