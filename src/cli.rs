@@ -166,6 +166,10 @@ struct AnalyzeArgs {
     /// Stop reading an archive after this many entries.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_entries: u64,
+    /// Cut a gzip/xz stream or zip entry that, past its first GiB, has expanded more than N times its
+    /// compressed size (a decompression bomb; real bundles compress 10-20x). 0 turns the bound off.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    max_ratio: u64,
     /// No progress bar (it shows on a terminal for runs over a second).
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -382,6 +386,7 @@ fn analysis_options(args: &AnalyzeArgs) -> Options {
         max_total_bytes: args.max_archive_bytes,
         max_entry_bytes: args.max_entry_bytes,
         max_entries: args.max_entries,
+        max_ratio: args.max_ratio,
         ..archive::Limits::default()
     };
     Options {

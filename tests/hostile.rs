@@ -417,6 +417,31 @@ fn gzip_bomb_of_10_gib_inside_a_tar_gz() {
     out.assert_good_finding();
 }
 
+/// `--max-ratio` moves the bomb bound: the same stream, 1.5 GiB of zeros,
+/// is cut at the default ratio and read to its end (and past it) when the
+/// user raises the bound above what deflate can reach.
+#[test]
+fn max_ratio_flag_raises_the_bomb_bound() {
+    let dir = tempdir();
+    let bomb_entry = format!("bundle/{}", make::victim_log_path());
+    let after = vec![("bundle/cluster-resources/pods/after.json".to_string(), b"{".to_vec())];
+    let archive = make::gzip_bomb_tar(&make::bundle_entries(), &bomb_entry, 3 * GIB / 2, &after);
+    std::fs::write(dir.path().join("bomb.tar.gz"), archive).expect("write");
+    let cut = analyze("max-ratio-default", dir.path(), &["bomb.tar.gz"]);
+    cut.assert_warned_with(&bomb_entry, "--max-ratio");
+    assert!(cut.warnings_on("bundle/cluster-resources/pods/after.json").is_empty(), "not reached");
+    let read = analyze("max-ratio-raised", dir.path(), &["bomb.tar.gz", "--max-ratio", "2000"]);
+    assert!(
+        read.warnings_on(&bomb_entry)
+            .iter()
+            .all(|w| !w["message"].as_str().unwrap_or("").contains("expands more than")),
+        "{:?}",
+        read.warnings_on(&bomb_entry)
+    );
+    read.assert_warned("bundle/cluster-resources/pods/after.json");
+    read.assert_good_finding();
+}
+
 #[test]
 fn truncated_tar_gz() {
     let dir = tempdir();

@@ -35,7 +35,7 @@
 //! | `max_entries` | 1,000,000 | the walk stops, warning | `--max-entries` |
 //! | `max_nesting` | 3 | the nested archive is not opened, [`WarningKind::NestedTooDeep`] | |
 //! | `max_buffered_nested_zip` | 1 GiB | see "Nested archives" | |
-//! | `max_ratio` past `ratio_after` | 100× past 1 GiB | that stream or zip entry is cut, [`WarningKind::LimitReached`] | |
+//! | `max_ratio` past `ratio_after` | 100× past 1 GiB | that stream or zip entry is cut, [`WarningKind::LimitReached`] | `--max-ratio` |
 //!
 //! `max_total_bytes` counts the bytes read out of entries at every level:
 //! what the visitor reads, what is decompressed only to be passed over, the
@@ -60,8 +60,8 @@
 //! the walk ends there; a zip entry is independent, so only it is cut.
 //! Zip entries whose compressed data overlaps another entry's (the
 //! "overlapping files" bomb, where many records inflate the same bytes)
-//! are skipped unread. There is no flag for the ratio: an input that trips
-//! it can be decompressed outside podmortem and given as it is.
+//! are skipped unread. `--max-ratio` sets the ratio (0 turns it off) for an
+//! input that trips it without being a bomb.
 //!
 //! # Errors
 //!
@@ -753,8 +753,8 @@ impl<D: Read> Read for Ratio<D> {
                 // The bytes of this read are delivered; the next read fails.
                 self.tripped = Some(format!(
                     "{what} expands more than {} times its compressed size past its first {} (limit max_ratio): a \
-                     decompression bomb, or data made of one repeated byte; {rest}. To read it anyway, decompress \
-                     it outside podmortem and give the result",
+                     decompression bomb, or data made of one repeated byte; {rest}. To read it anyway, raise the \
+                     bound with --max-ratio (0 turns it off)",
                     self.max_ratio,
                     human(self.after),
                 ));
