@@ -10,6 +10,7 @@ use super::trigger::TriggerStatus;
 use crate::model::time::{Time, human_duration};
 use crate::report::Finding;
 use crate::rules::FindingState;
+use crate::rules::shell::shell_word;
 use serde::Serialize;
 
 #[derive(Debug, Serialize, Clone, Default)]
@@ -120,7 +121,7 @@ pub fn draft(
                     root.cause
                 ),
                 incident: id.clone(),
-                command: Some(format!("podmortem explain {}", root.cause)),
+                command: Some(format!("podmortem explain {}", shell_word(&root.cause))),
             });
         }
     }

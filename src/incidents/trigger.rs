@@ -8,6 +8,7 @@ use crate::model::revision::{
 use crate::model::time::Time;
 use crate::model::{Model, OwnerRef, Pod, Probe};
 use crate::report::WorkloadRef;
+use crate::rules::shell::shell_word;
 use crate::rules::{Evidence, EvidenceKind, Remediation};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -325,19 +326,23 @@ fn kind_word(kind: RevisionKind) -> &'static str {
     }
 }
 
-/// `deployment/ledger`, as kubectl names it.
+/// `deployment/ledger`, as kubectl names it, as a shell word.
 fn resource(workload: &WorkloadRef) -> String {
-    format!("{}/{}", workload.kind.to_ascii_lowercase(), workload.name)
+    shell_word(&format!("{}/{}", workload.kind.to_ascii_lowercase(), workload.name)).into_owned()
 }
 
 fn history_command(workload: &WorkloadRef, revision: Option<i64>) -> Remediation {
     let (command, description) = match revision {
         Some(n) => (
-            format!("kubectl -n {} rollout history {} --revision={n}", workload.namespace, resource(workload)),
+            format!(
+                "kubectl -n {} rollout history {} --revision={n}",
+                shell_word(&workload.namespace),
+                resource(workload)
+            ),
             format!("Show the pod template of revision {n} on the cluster to confirm the change."),
         ),
         None => (
-            format!("kubectl -n {} rollout history {}", workload.namespace, resource(workload)),
+            format!("kubectl -n {} rollout history {}", shell_word(&workload.namespace), resource(workload)),
             "List the rollouts of the workload on the cluster.".to_string(),
         ),
     };
@@ -345,7 +350,7 @@ fn history_command(workload: &WorkloadRef, revision: Option<i64>) -> Remediation
 }
 
 fn no_history(workload: &WorkloadRef, kind: RevisionKind, pod: &Pod, held: usize) -> Trigger {
-    let history = format!("kubectl rollout history {} -n {}", resource(workload), workload.namespace);
+    let history = format!("kubectl rollout history {} -n {}", resource(workload), shell_word(&workload.namespace));
     let summary = if held == 0 {
         format!(
             "The bundle holds no {} of {} {}/{}, so what changed cannot be shown; `{history}` shows it on the cluster.",
@@ -478,7 +483,7 @@ fn compare(
                 description: format!("Roll back to revision {n}, {why}."),
                 command: Some(format!(
                     "kubectl -n {} rollout undo {} --to-revision={n}",
-                    workload.namespace,
+                    shell_word(&workload.namespace),
                     resource(workload)
                 )),
                 mutates: true,

@@ -30,6 +30,7 @@
 //! - https://github.com/kubernetes/kube-state-metrics/issues/2948 (Go panic, exit 2)
 //! - sbctl bundle: velero `unknown command "server-junk" for "velero"` (exit 1)
 
+use super::shell;
 use super::{Ctx, Diagnosis, Remediation, Rule, RuleInfo, RuleOrigin, Strength, SubjectKind};
 
 /// Quoted lines per finding: enough to show a crash and its context.
@@ -86,7 +87,7 @@ impl Rule for AppError {
             return Vec::new();
         }
         let evidence: Vec<_> = decisive.iter().map(|line| ctx.log_evidence(log, line)).collect();
-        let (ns, pod, c) = (&s.pod.namespace, &s.pod.name, &s.container.name);
+        let (ns, c) = (&s.pod.namespace, &s.container.name);
         let first = decisive[0].text.chars().take(160).collect::<String>();
         let (strength, how) = match crashed {
             Some(crash) => (Strength::Proven, format!("failed with a {}", crash_name(crash.kind))),
@@ -100,21 +101,24 @@ impl Rule for AppError {
             "The crashed instance {how} and exited with code {exit}; its {which} log says: \"{first}\". It has restarted {} times.",
             s.status.restart_count
         );
+        let q = shell::Words::of(s);
         let mut remediation = vec![Remediation {
             description: "Read the crashed instance's log around the quoted lines".into(),
-            command: Some(format!("kubectl -n {ns} logs {pod} -c {c} --previous --tail=100")),
+            command: Some(format!(
+                "kubectl -n {} logs {} -c {} --previous --tail=100",
+                q.namespace, q.pod, q.container
+            )),
             mutates: false,
         }];
         if s.workload.kind == "Deployment" || s.workload.kind == "StatefulSet" || s.workload.kind == "DaemonSet" {
-            let workload_ref = format!("{}/{}", s.workload.kind.to_lowercase(), s.workload.name);
             remediation.push(Remediation {
                 description: "If a rollout started the crashes, compare revisions and roll back".into(),
-                command: Some(format!("kubectl -n {ns} rollout history {workload_ref}")),
+                command: Some(format!("kubectl -n {} rollout history {}", q.namespace, q.workload)),
                 mutates: false,
             });
             remediation.push(Remediation {
                 description: "Roll back to the previous revision".into(),
-                command: Some(format!("kubectl -n {ns} rollout undo {workload_ref}")),
+                command: Some(format!("kubectl -n {} rollout undo {}", q.namespace, q.workload)),
                 mutates: true,
             });
         }

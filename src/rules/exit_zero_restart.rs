@@ -22,6 +22,7 @@
 //! - https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#restart-policy
 //! - https://github.com/kubernetes/kubernetes/issues/101044 (Completed containers restarting under restartPolicy Always)
 
+use super::shell::{self, shell_word};
 use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, SubjectKind, SubjectRef};
 
 /// Clean exits that make a loop when the kubelet is not backing off now.
@@ -78,7 +79,7 @@ impl Rule for ExitZeroRestart {
         if !backing_off && s.status.restart_count < LOOP_RESTARTS {
             return Vec::new();
         }
-        let (ns, pod, c) = (&s.pod.namespace, &s.pod.name, &s.container.name);
+        let (ns, c) = (&s.pod.namespace, &s.container.name);
         let mut evidence = vec![ctx.status_evidence(
             s.pod,
             EvidenceKind::Status,
@@ -105,6 +106,7 @@ impl Rule for ExitZeroRestart {
             format!("`{}`", command.join(" "))
         };
         let kind = s.workload.kind.as_str();
+        let q = shell::Words::of(s);
         vec![Diagnosis {
             title: format!("{ns}/{}: container {c} exits 0 and is restarted forever (restartPolicy Always)", s.workload.name),
             explanation: format!(
@@ -115,12 +117,17 @@ impl Rule for ExitZeroRestart {
             remediation: vec![
                 Remediation {
                     description: "Confirm the program ended normally: the last lines should show it finishing, not failing".into(),
-                    command: Some(format!("kubectl -n {ns} logs {pod} -c {c} --previous --tail=30")),
+                    command: Some(format!("kubectl -n {} logs {} -c {} --previous --tail=30", q.namespace, q.pod, q.container)),
                     mutates: false,
                 },
                 Remediation {
                     description: "For one-shot work: run it as a Job (or CronJob) instead of a long-running workload".into(),
-                    command: Some(format!("kubectl -n {ns} create job {}-once --image={} -- <command>", s.workload.name, s.container.image)),
+                    command: Some(format!(
+                        "kubectl -n {} create job {} --image={} -- <command>",
+                        q.namespace,
+                        shell_word(&format!("{}-once", s.workload.name)),
+                        shell_word(&s.container.image)
+                    )),
                     mutates: true,
                 },
                 Remediation {

@@ -29,6 +29,7 @@
 //! - https://github.com/projectcalico/calico/issues/9638 (exit 255 `Unknown` after a node restart)
 //! - https://github.com/kubernetes/kube-state-metrics/issues/123 (255 after a runtime restart)
 
+use super::shell::shell_word;
 use super::{Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, SubjectKind, SubjectRef};
 
 pub struct HostError {
@@ -164,7 +165,7 @@ impl Rule for HostError {
             remediation: vec![
                 Remediation {
                     description: "Look at the node's conditions and events".into(),
-                    command: Some(format!("kubectl describe node {node_name}")),
+                    command: Some(format!("kubectl describe node {}", shell_word(node_name))),
                     mutates: false,
                 },
                 Remediation {

@@ -72,6 +72,7 @@
 //! - https://github.com/runatlantis/atlantis/issues/4677 (GCS 403 on the lock: permissions, not a held lock)
 //! - https://github.com/cal-itp/benefits/issues/960 (Azure `state blob is already locked`)
 
+use super::shell::shell_word;
 use crate::model::time::Time;
 use crate::rules::Remediation;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -912,16 +913,23 @@ fn where_lock_lives(f: &LockFailure) -> String {
 
 /// A read-only command that shows the lock, when the log gives all its parts.
 fn lock_read_command(f: &LockFailure) -> Option<String> {
+    // Parts a log could not have printed for a real lock are not offered;
+    // the rest is quoted, as a log line can hold anything.
     let safe = |s: &str| !s.is_empty() && !s.contains(['\'', '"', '`', '$', '\\']) && !s.contains(char::is_whitespace);
     match f.backend {
         LockBackend::S3DynamoDb => {
             let (table, path) = (f.lock_table.as_deref()?, f.path.as_deref()?);
             (safe(table) && safe(path)).then(|| {
-                format!("aws dynamodb get-item --table-name {table} --key '{{\"LockID\":{{\"S\":\"{path}\"}}}}'")
+                let key = format!("{{\"LockID\":{{\"S\":\"{path}\"}}}}");
+                format!("aws dynamodb get-item --table-name {} --key {}", shell_word(table), shell_word(&key))
             })
         }
-        LockBackend::S3Lockfile => s3_lockfile(f).filter(|u| safe(u)).map(|u| format!("aws s3 cp {u} -")),
-        LockBackend::Gcs => gcs_lockfile(f).filter(|u| safe(u)).map(|u| format!("gcloud storage objects describe {u}")),
+        LockBackend::S3Lockfile => {
+            s3_lockfile(f).filter(|u| safe(u)).map(|u| format!("aws s3 cp {} -", shell_word(&u)))
+        }
+        LockBackend::Gcs => {
+            gcs_lockfile(f).filter(|u| safe(u)).map(|u| format!("gcloud storage objects describe {}", shell_word(&u)))
+        }
         _ => None,
     }
 }
@@ -967,7 +975,7 @@ fn unlock_step(engine: &str, cli: &str, tool: IacTool, f: &LockFailure) -> Remed
         },
         Some(id) => Remediation {
             description: format!("Release the lock{place}. {WARNING}"),
-            command: Some(format!("{cli} force-unlock {id}")),
+            command: Some(format!("{cli} force-unlock {}", shell_word(id))),
             mutates: true,
         },
         None => Remediation {
@@ -1342,6 +1350,35 @@ mod tests {
         assert!(d.title.contains("holder not printed"), "{}", d.title);
         assert_eq!(d.remediation[0].command.as_deref(), Some("aws s3 cp s3://terraform/terraform.tfstate.tflock -"));
         assert_eq!(d.remediation[1].command, None);
+    }
+
+    /// A log can print anything as a table, path or lock ID: the commands
+    /// built from them quote what the shell would act on.
+    #[test]
+    fn lock_names_from_the_log_are_quoted() {
+        let text = "╷\n│ Error: Error acquiring the state lock\n│ \n│ Error message: ConditionalCheckFailedException: The conditional request failed\n│ Lock Info:\n│   ID:        1;touch${IFS}pwned\n│   Path:      b/k|x>y&(z)\n│   Operation: OperationTypeApply\n│   Who:       a@b\n│   Version:   1.9.5\n│   Created:   2025-08-10 01:12:40.912553817 +0000 UTC\n│   Info:      \n╵\n";
+        let (_, mut f) = one(text);
+        assert_eq!(f.id.as_deref(), Some("1;touch${IFS}pwned"));
+        // `$` is not a character of any real lock ID: no unlock command then.
+        assert_eq!(unlock_step("Terraform", "terraform", IacTool::Terraform, &f).command, None);
+        f.id = Some("1;touch>pwned".into());
+        f.lock_table = Some("locks;id".into());
+        let words = |c: Option<String>| {
+            let c = c.expect("a command");
+            assert_eq!(crate::rules::shell::live_syntax(&c).as_deref(), Some(""), "shell syntax outside quotes: {c}");
+            shlex::split(&c).expect("splits")
+        };
+        assert_eq!(
+            words(unlock_step("Terraform", "terraform", IacTool::Terraform, &f).command),
+            ["terraform", "force-unlock", "1;touch>pwned"]
+        );
+        f.backend = LockBackend::S3DynamoDb;
+        assert_eq!(
+            words(lock_read_command(&f)),
+            ["aws", "dynamodb", "get-item", "--table-name", "locks;id", "--key", r#"{"LockID":{"S":"b/k|x>y&(z)"}}"#]
+        );
+        f.backend = LockBackend::S3Lockfile;
+        assert_eq!(words(lock_read_command(&f)), ["aws", "s3", "cp", "s3://b/k|x>y&(z).tflock", "-"]);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod node_disk_pressure;
 pub mod node_memory_pressure;
 pub mod oom_killed;
 pub mod probe_misconfigured;
+pub mod shell;
 pub mod signature;
 pub mod symptoms;
 pub mod terminated_by_signal;

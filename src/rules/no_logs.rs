@@ -30,6 +30,7 @@
 //! - https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/#copying-a-pod-while-changing-its-command
 //! - https://github.com/kubernetes/kubernetes/issues/101044 (`lastState: {}` with restarts: nothing recorded of the crash)
 
+use super::shell::{self, shell_word};
 use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, Strength, SubjectKind, SubjectRef};
 
 pub struct NoLogs {
@@ -104,6 +105,7 @@ impl Rule for NoLogs {
             }
         }
         let image = &s.container.image;
+        let q = shell::Words::of(s);
         vec![Diagnosis {
             strength: Strength::Fallback,
             title: format!(
@@ -122,17 +124,26 @@ impl Rule for NoLogs {
             remediation: vec![
                 Remediation {
                     description: "Collect the crashed instance's log while the pod exists".into(),
-                    command: Some(format!("kubectl -n {ns} logs {pod} -c {c} --previous")),
+                    command: Some(format!("kubectl -n {} logs {} -c {} --previous", q.namespace, q.pod, q.container)),
                     mutates: false,
                 },
                 Remediation {
                     description: "If it dies before logging: start a copy with a shell instead of its command, then run the entrypoint by hand".into(),
-                    command: Some(format!("kubectl -n {ns} debug {pod} -it --copy-to={pod}-debug --container={c} -- sh")),
+                    command: Some(format!(
+                        "kubectl -n {} debug {} -it --copy-to={} --container={} -- sh",
+                        q.namespace,
+                        q.pod,
+                        shell_word(&format!("{pod}-debug")),
+                        q.container
+                    )),
                     mutates: true,
                 },
                 Remediation {
                     description: format!("Or attach an ephemeral debug container to the running pod (image {image} may lack a shell)"),
-                    command: Some(format!("kubectl -n {ns} debug {pod} -it --image=busybox:1.36 --target={c}")),
+                    command: Some(format!(
+                        "kubectl -n {} debug {} -it --image=busybox:1.36 --target={}",
+                        q.namespace, q.pod, q.container
+                    )),
                     mutates: true,
                 },
             ],

@@ -33,6 +33,7 @@
 //! - https://github.com/kubernetes/kubernetes/issues/112927 (`The node was low on resource: memory.`)
 //! - https://github.com/kubernetes/kubernetes/issues/48632 (1.6 `[MemoryPressure]` wording)
 
+use super::shell::shell_word;
 use super::{Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, SubjectKind, SubjectRef};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -133,7 +134,9 @@ impl NodePressure {
         }
     }
 
-    fn node_remediation(&self, node: &str) -> Vec<Remediation> {
+    /// Steps on the node; without its name, `<node>` is left for the reader to fill in.
+    fn node_remediation(&self, node: Option<&str>) -> Vec<Remediation> {
+        let node = node.map_or("<node>".into(), shell_word);
         let mut out = vec![Remediation {
             description: format!(
                 "Read the node's conditions, allocated resources and events ({})",
@@ -195,14 +198,14 @@ impl Rule for NodePressure {
                     return Vec::new();
                 }
                 let on = if node.is_empty() { String::new() } else { format!(" {node}") };
-                let mut remediation = self.node_remediation(if node.is_empty() { "<node>" } else { node });
+                let mut remediation = self.node_remediation(Some(node.as_str()).filter(|n| !n.is_empty()));
                 remediation.push(Remediation {
                     description: "Set requests close to real usage so the scheduler stops overcommitting the node"
                         .into(),
                     command: Some(format!(
-                        "kubectl -n {ns} set resources {}/{} --requests={}",
-                        s.workload.kind.to_lowercase(),
-                        s.workload.name,
+                        "kubectl -n {} set resources {} --requests={}",
+                        shell_word(ns),
+                        shell_word(&format!("{}/{}", s.workload.kind.to_lowercase(), s.workload.name)),
                         match self.resource {
                             Resource::Memory => "memory=<observed usage>",
                             Resource::Disk => "ephemeral-storage=<observed usage>",
@@ -270,7 +273,7 @@ impl Rule for NodePressure {
                         first.message
                     ),
                     evidence,
-                    self.node_remediation(node),
+                    self.node_remediation(Some(node)),
                 )]
             }
             _ => Vec::new(),
@@ -314,7 +317,7 @@ impl Rule for NodePressure {
                     }
                 ),
                 evidence,
-                self.node_remediation(&node.name),
+                self.node_remediation(Some(&node.name)),
             ));
         }
         out

@@ -27,6 +27,7 @@
 //! - troubleshoot.sh bundle 2025-08-09, `test-oom/memory-hog` (50Mi limit, 100M stress)
 //! - https://github.com/kubernetes/kubernetes/issues/53669 (system OOM shows reason `Error`, not `OOMKilled`)
 
+use super::shell;
 use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, RuleOrigin, SubjectKind};
 use crate::model::quantity;
 
@@ -70,7 +71,7 @@ impl Rule for OomKilled {
         if t.reason != "OOMKilled" {
             return Vec::new();
         }
-        let (ns, pod, c) = (&s.pod.namespace, &s.pod.name, &s.container.name);
+        let (ns, c) = (&s.pod.namespace, &s.container.name);
         let mut evidence = vec![ctx.status_evidence(
             s.pod,
             EvidenceKind::Status,
@@ -79,12 +80,12 @@ impl Rule for OomKilled {
             t.finished_at,
         )];
         let limit = s.container.memory_limit();
+        let q = shell::Words::of(s);
         let mut remediation = vec![Remediation {
             description: "Read the end of the killed instance's log (it usually just stops)".into(),
-            command: Some(format!("kubectl -n {ns} logs {pod} -c {c} --previous --tail=50")),
+            command: Some(format!("kubectl -n {} logs {} -c {} --previous --tail=50", q.namespace, q.pod, q.container)),
             mutates: false,
         }];
-        let workload_ref = format!("{}/{}", s.workload.kind.to_lowercase(), s.workload.name);
         let (title, explanation) = match limit {
             Some(limit) => {
                 evidence.push(ctx.status_evidence(
@@ -100,9 +101,9 @@ impl Rule for OomKilled {
                             "Raise the memory limit (here doubled from {limit} as a starting point; size it from the usage trend)"
                         ),
                         command: Some(if s.workload.kind == "Pod" {
-                            format!("kubectl -n {ns} edit pod {pod}  # pods cannot be resized in place before 1.33: recreate it with limits.memory={bigger}")
+                            format!("kubectl -n {} edit pod {}  # pods cannot be resized in place before 1.33: recreate it with limits.memory={bigger}", q.namespace, q.pod)
                         } else {
-                            format!("kubectl -n {ns} set resources {workload_ref} -c {c} --limits=memory={bigger}")
+                            format!("kubectl -n {} set resources {} -c {} --limits=memory={bigger}", q.namespace, q.workload, q.container)
                         }),
                         mutates: true,
                     });
@@ -125,7 +126,7 @@ impl Rule for OomKilled {
         };
         remediation.push(Remediation {
             description: "Compare current usage with the limit (needs metrics-server)".into(),
-            command: Some(format!("kubectl -n {ns} top pod {pod} --containers")),
+            command: Some(format!("kubectl -n {} top pod {} --containers", q.namespace, q.pod)),
             mutates: false,
         });
         vec![Diagnosis {

@@ -37,6 +37,7 @@
 //! - https://github.com/Azure/draft/issues/485 (start-up budget too short; raising startupProbe values fixed it)
 //! - https://github.com/apache/camel-k/issues/2173 (`initialDelaySeconds` 5s too short)
 
+use super::shell::{shell_comment_word, shell_word};
 use super::{
     CrashLog, Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, Subject, SubjectKind, SubjectRef,
 };
@@ -326,12 +327,18 @@ impl ProbeMisconfigured {
             };
         }
         if workload.kind == "Pod" {
+            // The file is named after the pod, but never outside the current directory.
+            let file = format!("{}.yaml", pod.replace('/', "_"));
             return Remediation {
                 description: format!(
                     "{what}: a pod's probes cannot be changed in place, so recreate it with {dotted} = {value}"
                 ),
                 command: Some(format!(
-                    "kubectl -n {ns} get pod {pod} -o yaml > {pod}.yaml  # edit {dotted}, then: kubectl replace --force -f {pod}.yaml"
+                    "kubectl -n {} get pod {} -o yaml > {}  # edit {dotted}, then: kubectl replace --force -f {}",
+                    shell_word(ns),
+                    shell_word(pod),
+                    shell_word(&file),
+                    shell_comment_word(&file)
                 )),
                 mutates: true,
             };
@@ -339,10 +346,14 @@ impl ProbeMisconfigured {
         Remediation {
             description: what.to_string(),
             command: Some(format!(
-                "kubectl -n {ns} patch {}/{} --type=json -p '[{{\"op\":\"{op}\",\"path\":\"/spec/template/spec/{list}/{}/{field}\",\"value\":{value}}}]'",
-                workload.kind.to_lowercase(),
-                workload.name,
-                s.container.spec_index
+                "kubectl -n {} patch {} --type=json -p {}",
+                shell_word(ns),
+                shell_word(&format!("{}/{}", workload.kind.to_lowercase(), workload.name)),
+                // The value can quote the bundle (a probe's path or command).
+                shell_word(&format!(
+                    "[{{\"op\":\"{op}\",\"path\":\"/spec/template/spec/{list}/{}/{field}\",\"value\":{value}}}]",
+                    s.container.spec_index
+                ))
             )),
             mutates: true,
         }
@@ -460,8 +471,9 @@ impl ProbeMisconfigured {
                 Remediation {
                     description: "Find the health endpoint the application serves (its routes or documentation; try /healthz, /health, /actuator/health) while the container is up".into(),
                     command: Some(format!(
-                        "kubectl -n {ns} port-forward pod/{} {port}:{port} & sleep 1; for p in /healthz /health /livez /actuator/health; do curl -s -o /dev/null -w \"$p %{{http_code}}\\n\" localhost:{port}$p; done",
-                        s.pod.name
+                        "kubectl -n {} port-forward {} {port}:{port} & sleep 1; for p in /healthz /health /livez /actuator/health; do curl -s -o /dev/null -w \"$p %{{http_code}}\\n\" localhost:{port}$p; done",
+                        shell_word(ns),
+                        shell_word(&format!("pod/{}", s.pod.name))
                     )),
                     mutates: false,
                 },

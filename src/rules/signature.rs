@@ -7,9 +7,15 @@
 //! Log patterns of all rules are compiled into one `LogPatterns` so every log
 //! is scanned once, whatever the number of rules.
 
-use super::{Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, RuleOrigin, Strength, SubjectKind};
+use super::{
+    Ctx, Diagnosis, Evidence, EvidenceKind, Remediation, Rule, RuleInfo, RuleOrigin, Strength, SubjectKind, shell,
+};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+
+/// How the name of a command template ends (`remediation[0].command`):
+/// the formatter quotes what these print.
+const COMMAND: &str = ".command";
 
 /// The built-in signature rules, in a fixed order.
 const BUILTIN: &[(&str, &str)] = &[
@@ -273,6 +279,19 @@ impl SignatureRule {
         // SemiStrict: `{% if executable %}` works when a capture did not match,
         // while printing a misspelt variable is still an error.
         templates.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+        // Every value printed into a command is quoted for the shell, by
+        // where it lands (`render_command`): a rule cannot forget it. Titles
+        // and descriptions print values as they are.
+        templates.set_formatter(|out, state, value| {
+            if !state.name().ends_with(COMMAND) || value.is_undefined() {
+                return minijinja::escape_formatter(out, state, value);
+            }
+            out.write_str(&shell::mark(&value.to_string())).map_err(minijinja::Error::from)
+        });
+        // For a shell inside the command (`sh -c 'command -v {{ x | sh }}'`),
+        // which `render_command` cannot see: quoted once for the inner shell,
+        // then for the outer one where it lands.
+        templates.add_filter("sh", |value: String| shell::shell_word(&value).into_owned());
         let mut add = |name: String, source: &str| {
             templates.add_template_owned(name.clone(), source.to_string()).map_err(|e| invalid(format!("{name}: {e}")))
         };
@@ -281,7 +300,7 @@ impl SignatureRule {
         for (i, r) in spec.remediation.iter().enumerate() {
             add(format!("remediation[{i}].description"), &r.description)?;
             if let Some(c) = &r.command {
-                add(format!("remediation[{i}].command"), c)?;
+                add(format!("remediation[{i}]{COMMAND}"), c)?;
             }
         }
         let info = RuleInfo {
@@ -357,6 +376,12 @@ impl SignatureRule {
             .get_template(name)
             .and_then(|t| t.render(vars))
             .unwrap_or_else(|e| format!("(template {name} failed: {e})"))
+    }
+
+    /// The command of remediation step `i`, each value quoted for the
+    /// shell where it landed.
+    fn render_command(&self, i: usize, vars: &minijinja::Value) -> String {
+        shell::fill_marked(&self.render(&format!("remediation[{i}]{COMMAND}"), vars))
     }
 }
 
@@ -591,7 +616,7 @@ impl Rule for SignatureRule {
             .enumerate()
             .map(|(i, r)| Remediation {
                 description: self.render(&format!("remediation[{i}].description"), &vars),
-                command: r.command.as_ref().map(|_| self.render(&format!("remediation[{i}].command"), &vars)),
+                command: r.command.as_ref().map(|_| self.render_command(i, &vars)),
                 mutates: r.mutates,
             })
             .collect();
@@ -669,6 +694,66 @@ mod tests {
                 assert!(rule.info.doc.contains(section), "{file}: doc lacks {section}");
             }
         }
+    }
+
+    /// Every command of every built-in rule, in the branches its captures
+    /// choose, rendered with plain names and with names ending in shell
+    /// syntax: the shell must read the same words and the same syntax in
+    /// both, the hostile names whole inside the words the plain ones were.
+    #[test]
+    fn every_command_template_quotes_what_it_prints() {
+        const PAYLOAD: &str = "';\"$(touch pwned)`id`|&<x>*?[~!{a,b} #\\\nz";
+        /// The words, payload taken out, and the syntax outside quotes. The
+        /// one script word of the built-in commands (`sh -c 'command -v …'`)
+        /// is read as the shell it is given to reads it.
+        fn read(command: &str, depth: usize) -> (Vec<String>, Option<String>) {
+            let words = shlex::split(command).unwrap_or_else(|| panic!("cannot split {command:?}"));
+            let words = words
+                .iter()
+                .map(|w| match depth {
+                    0 if w.starts_with("command -v ") => format!("{:?}", read(w, 1)),
+                    _ => w.replace(PAYLOAD, ""),
+                })
+                .collect();
+            (words, shell::live_syntax(command))
+        }
+        let vars = |rule: &SignatureRule, captured: bool, suffix: &str| {
+            let mut vars: std::collections::BTreeMap<String, minijinja::Value> = Default::default();
+            for name in ["namespace", "pod", "container", "workload", "node", "image"] {
+                vars.insert(name.into(), format!("{name}-1{suffix}").into());
+            }
+            vars.insert("workload_ref".into(), format!("deployment/workload-1{suffix}").into());
+            vars.insert("workload_kind".into(), "Deployment".into());
+            vars.insert("init".into(), false.into());
+            vars.insert("exit_code".into(), 1.into());
+            vars.insert("reason".into(), "Error".into());
+            vars.insert("waiting_reason".into(), "CrashLoopBackOff".into());
+            vars.insert("blocked_reason".into(), "".into());
+            vars.insert("restarts".into(), 4.into());
+            vars.insert("active".into(), true.into());
+            vars.insert("match".into(), "matched".into());
+            if captured {
+                for re in rule.logs.iter().chain(&rule.messages) {
+                    for name in re.capture_names().flatten() {
+                        vars.insert(name.into(), format!("{name}-1{suffix}").into());
+                    }
+                }
+            }
+            minijinja::Value::from(vars)
+        };
+        let mut hostile_commands = 0;
+        for (file, text) in BUILTIN {
+            let rule = SignatureRule::parse(file, text, 0).unwrap_or_else(|e| panic!("{e}"));
+            for (i, _) in rule.spec.remediation.iter().enumerate().filter(|(_, r)| r.command.is_some()) {
+                for captured in [false, true] {
+                    let plain = rule.render_command(i, &vars(&rule, captured, ""));
+                    let hostile = rule.render_command(i, &vars(&rule, captured, PAYLOAD));
+                    assert_eq!(read(&hostile, 0), read(&plain, 0), "{file} remediation[{i}]:\n{plain}\n{hostile:?}");
+                    hostile_commands += usize::from(hostile.contains("touch pwned"));
+                }
+            }
+        }
+        assert!(hostile_commands > 100, "only {hostile_commands} commands print a name");
     }
 
     #[test]

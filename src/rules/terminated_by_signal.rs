@@ -30,6 +30,7 @@
 //! - https://github.com/kubernetes/kubernetes/issues/80089 (a Java app handling SIGTERM exits 143, reason `Error`)
 //! - https://github.com/kubernetes/kubernetes/issues/53669 (system OOM: 137 with reason `Error`)
 
+use super::shell;
 use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, Strength, SubjectKind, SubjectRef};
 
 pub struct TerminatedBySignal {
@@ -111,7 +112,7 @@ impl Rule for TerminatedBySignal {
         } else {
             senders
         };
-        let (ns, pod, c) = (&s.pod.namespace, &s.pod.name, &s.container.name);
+        let (ns, c) = (&s.pod.namespace, &s.container.name);
         let mut evidence = vec![ctx.status_evidence(
             s.pod,
             EvidenceKind::Status,
@@ -125,17 +126,22 @@ impl Rule for TerminatedBySignal {
                 evidence.push(ctx.log_evidence(log, line));
             }
         }
+        let q = shell::Words::of(s);
         let mut remediation = vec![
             Remediation {
                 description: "See who stopped it: the pod's Killing, Unhealthy and Evicted events".into(),
                 command: Some(format!(
-                    "kubectl -n {ns} get events --field-selector involvedObject.name={pod} --sort-by=.lastTimestamp"
+                    "kubectl -n {} get events --field-selector involvedObject.name={} --sort-by=.lastTimestamp",
+                    q.namespace, q.pod
                 )),
                 mutates: false,
             },
             Remediation {
                 description: "Read the last lines the stopped instance wrote".into(),
-                command: Some(format!("kubectl -n {ns} logs {pod} -c {c} --previous --tail=50")),
+                command: Some(format!(
+                    "kubectl -n {} logs {} -c {} --previous --tail=50",
+                    q.namespace, q.pod, q.container
+                )),
                 mutates: false,
             },
         ];
@@ -144,7 +150,7 @@ impl Rule for TerminatedBySignal {
                 description: "Look for a node-level OOM kill (SystemOOM / OOMKilling) on its node".into(),
                 command: Some(format!(
                     "kubectl get events -A --field-selector involvedObject.kind=Node,involvedObject.name={} | grep -i oom",
-                    s.pod.node
+                    q.node
                 )),
                 mutates: false,
             });

@@ -22,6 +22,7 @@
 //! - https://github.com/kubernetes/kube-state-metrics/issues/2682 (exit 2, no root cause in thread)
 //! - https://github.com/kubernetes/kubernetes/issues/101044 (`lastState: {}` with restarts)
 
+use super::shell::{self, shell_word};
 use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, RuleOrigin, Strength, SubjectKind};
 
 pub struct UnknownCrash {
@@ -104,21 +105,28 @@ impl Rule for UnknownCrash {
             s.status.restart_count,
             exit.map(|e| format!(", last with {e}")).unwrap_or_default()
         );
+        let q = shell::Words::of(s);
         let remediation = vec![
             Remediation {
                 description: "Read the crashed instance's full log".into(),
-                command: Some(format!("kubectl -n {ns} logs {pod} -c {c} --previous")),
+                command: Some(format!("kubectl -n {} logs {} -c {} --previous", q.namespace, q.pod, q.container)),
                 mutates: false,
             },
             Remediation {
                 description: "Read the pod's events and state history".into(),
-                command: Some(format!("kubectl -n {ns} describe pod {pod}")),
+                command: Some(format!("kubectl -n {} describe pod {}", q.namespace, q.pod)),
                 mutates: false,
             },
             Remediation {
                 description: "Start a copy of the pod with a shell instead of the crashing command, to look inside"
                     .into(),
-                command: Some(format!("kubectl -n {ns} debug {pod} -it --copy-to={pod}-debug --container={c} -- sh")),
+                command: Some(format!(
+                    "kubectl -n {} debug {} -it --copy-to={} --container={} -- sh",
+                    q.namespace,
+                    q.pod,
+                    shell_word(&format!("{pod}-debug")),
+                    q.container
+                )),
                 mutates: true,
             },
         ];
