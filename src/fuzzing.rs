@@ -186,10 +186,15 @@ pub fn iac_lock(data: &[u8]) {
     }
 }
 
-/// The custom-rule (`--rules`) loader: YAML rule packs with their checks.
+/// The custom-rule (`--rules`) loader: YAML rule packs with their checks,
+/// then the pack's log patterns prepared as a run prepares them (literal
+/// prefilter, gates) and matched against the pack's own text as a log.
 pub fn custom_rules(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    for rule in custom::parse_text("fuzz.yaml", text, 0).into_iter().flatten() {
-        let _ = (rule.log_patterns().len(), rule.source_yaml().len());
+    let rules: Vec<_> = custom::parse_text("fuzz.yaml", text, 0).into_iter().flatten().collect();
+    let patterns: Vec<&str> = rules.iter().flat_map(|r| r.log_patterns()).map(String::as_str).collect();
+    let _ = rules.iter().map(|r| r.source_yaml().len()).sum::<usize>();
+    if let Ok(compiled) = LogPatterns::new(&patterns) {
+        let _ = logscan::scan(Cursor::new(data), &compiled);
     }
 }

@@ -57,3 +57,13 @@ fn every_fuzz_target_has_a_harness_and_a_regressions_folder() {
         assert!(regressions().join(name).is_dir(), "fuzz/regressions/{name}/ is missing");
     }
 }
+
+/// serde_yaml's document iterator repeats a syntax error forever; the rule
+/// loader used to collect it until memory ran out (a NUL byte was enough).
+#[test]
+fn a_rule_file_with_a_syntax_error_gives_one_error() {
+    let results = podmortem::rules::custom::parse_text("rules/bad.yaml", "\0", 0);
+    assert_eq!(results.len(), 1, "one error for one broken file");
+    let error = results.into_iter().next().and_then(Result::err).expect("an error");
+    assert!(error.to_string().contains("rules/bad.yaml"), "names the file: {error}");
+}
