@@ -4,6 +4,9 @@
 pub mod analyze;
 pub mod batch;
 pub mod cli;
+/// Fuzz harnesses shared by `fuzz/` and `tests/fuzz_regressions.rs`.
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod incidents;
 pub mod ingest;
 pub mod logscan;

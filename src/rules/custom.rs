@@ -157,12 +157,20 @@ pub fn parse_text(file: &str, text: &str, log_offset: usize) -> Vec<Result<Signa
     let mut out = Vec::new();
     let mut offset = log_offset;
     let starts = document_starts(text);
+    let mut last_error: Option<(Option<usize>, String)> = None;
     for (n, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let doc_start = starts.get(n).copied().unwrap_or(0);
         let doc_text = &text[doc_start..starts.get(n + 1).copied().unwrap_or(text.len())];
         let spec = match SignatureSpec::deserialize(document) {
             Ok(spec) => spec,
             Err(e) => {
+                // After a syntax error serde_yaml's document iterator never
+                // ends: it yields the same error again and again.
+                let error = (e.location().map(|l| l.index()), e.to_string());
+                if last_error.as_ref() == Some(&error) {
+                    break;
+                }
+                last_error = Some(error);
                 // A document with nothing in it (a trailing `---`) is not a rule.
                 if doc_text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---")
                 {
