@@ -167,6 +167,9 @@ pub fn archive(data: &[u8]) {
         max_entries: 10_000,
         max_nesting: 3,
         max_buffered_nested_zip: 16 << 20,
+        // Reached only past this: a bomb then stops at the byte limits above.
+        ratio_after: 32 << 20,
+        ..Limits::default()
     };
     let Some(kind) = archive::sniff(data) else {
         let _ = archive::walk_stream(Cursor::new(data), Kind::Tar, "fuzz.tar", &limits, &mut ReadAll);

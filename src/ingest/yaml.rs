@@ -23,6 +23,14 @@ pub fn documents(text: &str) -> Vec<Result<Doc<'_>, String>> {
         }) {
             continue;
         }
+        if let Some(line) = nested_too_deep(chunk) {
+            out.push(Err(format!(
+                "not valid YAML at line {}: brackets nested more than {MAX_FLOW_DEPTH} deep (the parser allows 128, and \
+                 reaching that depth costs time that grows with its square); this document was skipped",
+                start_line + line - 1
+            )));
+            continue;
+        }
         match bounded::parse(chunk) {
             Ok(value) => {
                 if value.is_null() {
@@ -47,6 +55,73 @@ pub fn documents(text: &str) -> Vec<Result<Doc<'_>, String>> {
         }
     }
     out
+}
+
+/// Flow nesting (`[`, `{`) past which a document is refused unparsed.
+/// serde_yaml stops at depth 128 anyway, but only after libyaml has scanned
+/// the whole document, and libyaml rechecks every open level at each token:
+/// 30 000 `[` took 2.4 s, 300 KB of them would take minutes. The bound is
+/// far above 128 so that brackets this scan counts where libyaml would not
+/// (inside a plain or block scalar) cannot cost a document that parses.
+const MAX_FLOW_DEPTH: usize = 1024;
+
+/// The 1-based line (within `doc`) where flow nesting first passes
+/// [`MAX_FLOW_DEPTH`], if it does. Quoted scalars are skipped; a quote only
+/// opens one where YAML allows a scalar to start (after a space, an
+/// indicator or at a line start), as in `don't` it does not. Comments end
+/// at the line's end.
+fn nested_too_deep(doc: &str) -> Option<u64> {
+    let bytes = doc.as_bytes();
+    // Fewer openers than the bound in all: nothing to scan (nearly every document).
+    let openers = memchr::memchr2_iter(b'[', b'{', bytes).count();
+    if openers <= MAX_FLOW_DEPTH {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut line = 1u64;
+    let mut i = 0;
+    let at_token_start =
+        |i: usize| i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',' | b':' | b'-');
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Some(line);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'#' if at_token_start(i) => {
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            quote @ (b'\'' | b'"') if at_token_start(i) => {
+                let mut j = i + 1;
+                while j < bytes.len() {
+                    match bytes[j] {
+                        b'\\' if quote == b'"' => j += 1,
+                        b'\n' => line += 1,
+                        b if b == quote => {
+                            // `''` inside single quotes is an escaped quote.
+                            if quote == b'\'' && bytes.get(j + 1) == Some(&b'\'') {
+                                j += 1;
+                            } else {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                i = j + 1;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// (first line number, text) of each document between `---` / `...` markers.
@@ -133,6 +208,24 @@ mod tests {
         assert!(docs[0].is_ok());
         let err = docs[1].as_ref().err().expect("second document is broken");
         assert!(err.contains("line 4") || err.contains("line 5"), "{err}");
+    }
+
+    #[test]
+    fn documents_nested_too_deep_are_refused_before_parsing() {
+        let deep = format!("kind: Pod\nmetadata:\n  name: a\nspec: {}\n---\nkind: Pod\n", "[".repeat(30_000));
+        let docs = documents(&deep);
+        let err = docs[0].as_ref().err().expect("refused");
+        assert!(err.contains("line 4") && err.contains("nested more than 1024"), "{err}");
+        assert!(docs[1].is_ok(), "the next document is still read");
+        // Brackets inside quoted scalars and comments do not nest...
+        let quoted = format!("a: '{0}'\nb: \"{0}\\\" {0}\"\nc: 'it''s {0}'\n# {0}\nd: 1\n", "[".repeat(2000));
+        assert_eq!(nested_too_deep(&quoted), None);
+        assert!(documents(&quoted)[0].is_ok());
+        // ...but an apostrophe inside a plain scalar opens no quote.
+        let apostrophe = format!("a: don't {}\n", "[".repeat(2000));
+        assert_eq!(nested_too_deep(&apostrophe), Some(1));
+        // Many brackets that close again are fine.
+        assert_eq!(nested_too_deep(&"x: [[1], {a: 2}]\n".repeat(1000)), None);
     }
 
     #[test]
