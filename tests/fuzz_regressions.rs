@@ -67,3 +67,16 @@ fn a_rule_file_with_a_syntax_error_gives_one_error() {
     let error = results.into_iter().next().and_then(Result::err).expect("an error");
     assert!(error.to_string().contains("rules/bad.yaml"), "names the file: {error}");
 }
+
+/// Found by fuzzing: serde_yaml panics deserializing a rule from an alias to
+/// no anchor; the loader reports it as an error with its line instead.
+#[test]
+fn an_alias_to_no_anchor_is_an_error_not_a_panic() {
+    let text = "id: a\n---\npanic: *3gn-condit";
+    let results = podmortem::rules::custom::parse_text("rules/alias.yaml", text, 0);
+    let shown: Vec<String> = results.into_iter().filter_map(Result::err).map(|e| e.to_string()).collect();
+    assert!(
+        shown.iter().any(|e| e.starts_with("rules/alias.yaml:3:") && e.contains("unknown anchor")),
+        "names the file and line: {shown:?}"
+    );
+}

@@ -124,6 +124,12 @@ fn nested_too_deep(doc: &str) -> Option<u64> {
     None
 }
 
+/// One document parsed into a `Value` with alias expansion bounded (see
+/// `bounded`), for YAML read outside `documents` (custom rule packs).
+pub fn parse_value(text: &str) -> Result<serde_yaml::Value, serde_yaml::Error> {
+    bounded::parse(text)
+}
+
 /// (first line number, text) of each document between `---` / `...` markers.
 fn split_documents(text: &str) -> Vec<(u64, &str)> {
     let mut docs = Vec::new();

@@ -161,6 +161,26 @@ pub fn parse_text(file: &str, text: &str, log_offset: usize) -> Vec<Result<Signa
     for (n, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let doc_start = starts.get(n).copied().unwrap_or(0);
         let doc_text = &text[doc_start..starts.get(n + 1).copied().unwrap_or(text.len())];
+        // serde_yaml panics deserializing a struct from some malformed
+        // aliases (`panic: *x`, an alias to no anchor: found by fuzzing)
+        // but not when it builds a `Value`, and the bounded `Value` parse
+        // also stops alias bombs. A document it rejects ends the file: after
+        // such an error serde_yaml cannot find the next document anyway.
+        if let Err(e) = crate::ingest::yaml::parse_value(doc_text) {
+            let first_line = line_of_offset(text, doc_start);
+            let message = e.to_string();
+            let message = match message.rfind(" at line ") {
+                Some(cut) if e.location().is_some() => message[..cut].to_string(),
+                _ => message,
+            };
+            out.push(Err(PackError {
+                file: file.to_string(),
+                line: e.location().map(|l| l.line() + first_line - 1),
+                column: e.location().map(|l| l.column()),
+                message: hint_for(&message),
+            }));
+            break;
+        }
         let spec = match SignatureSpec::deserialize(document) {
             Ok(spec) => spec,
             Err(e) => {
