@@ -30,7 +30,7 @@
 //! - https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/#copying-a-pod-while-changing-its-command
 //! - https://github.com/kubernetes/kubernetes/issues/101044 (`lastState: {}` with restarts: nothing recorded of the crash)
 
-use super::shell::{self, shell_word};
+use super::shell;
 use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, Strength, SubjectKind, SubjectRef};
 
 pub struct NoLogs {
@@ -129,13 +129,7 @@ impl Rule for NoLogs {
                 },
                 Remediation {
                     description: "If it dies before logging: start a copy with a shell instead of its command, then run the entrypoint by hand".into(),
-                    command: Some(format!(
-                        "kubectl -n {} debug {} -it --copy-to={} --container={} -- sh",
-                        q.namespace,
-                        q.pod,
-                        shell_word(&format!("{pod}-debug")),
-                        q.container
-                    )),
+                    command: Some(q.debug_shell()),
                     mutates: true,
                 },
                 Remediation {

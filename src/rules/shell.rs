@@ -58,6 +58,8 @@ pub struct Words<'a> {
     pub node: Cow<'a, str>,
     /// `deployment/web`, as kubectl names a workload.
     pub workload: Cow<'a, str>,
+    /// `POD-debug`: the name of a debugging copy of the pod.
+    pub debug_copy: Cow<'a, str>,
 }
 
 impl<'a> Words<'a> {
@@ -70,7 +72,17 @@ impl<'a> Words<'a> {
             workload: Cow::Owned(
                 shell_word(&format!("{}/{}", s.workload.kind.to_lowercase(), s.workload.name)).into_owned(),
             ),
+            debug_copy: Cow::Owned(shell_word(&format!("{}-debug", s.pod.name)).into_owned()),
         }
+    }
+
+    /// Starts a copy of the pod whose container runs a shell instead of its
+    /// command (the copy is new; the pod itself is left alone).
+    pub fn debug_shell(&self) -> String {
+        format!(
+            "kubectl -n {} debug {} -it --copy-to={} --container={} -- sh",
+            self.namespace, self.pod, self.debug_copy, self.container
+        )
     }
 }
 

@@ -22,7 +22,7 @@
 //! - https://github.com/kubernetes/kube-state-metrics/issues/2682 (exit 2, no root cause in thread)
 //! - https://github.com/kubernetes/kubernetes/issues/101044 (`lastState: {}` with restarts)
 
-use super::shell::{self, shell_word};
+use super::shell;
 use super::{Ctx, Diagnosis, EvidenceKind, Remediation, Rule, RuleInfo, RuleOrigin, Strength, SubjectKind};
 
 pub struct UnknownCrash {
@@ -59,7 +59,7 @@ impl Rule for UnknownCrash {
         if s.kind != SubjectKind::CrashLoop {
             return Vec::new();
         }
-        let (ns, pod, c) = (&s.pod.namespace, &s.pod.name, &s.container.name);
+        let (ns, c) = (&s.pod.namespace, &s.container.name);
         let mut evidence = Vec::new();
         let termination = s.last_termination();
         if let (Some(t), Some(path)) = (termination, s.termination_path()) {
@@ -120,13 +120,7 @@ impl Rule for UnknownCrash {
             Remediation {
                 description: "Start a copy of the pod with a shell instead of the crashing command, to look inside"
                     .into(),
-                command: Some(format!(
-                    "kubectl -n {} debug {} -it --copy-to={} --container={} -- sh",
-                    q.namespace,
-                    q.pod,
-                    shell_word(&format!("{pod}-debug")),
-                    q.container
-                )),
+                command: Some(q.debug_shell()),
                 mutates: true,
             },
         ];
